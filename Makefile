@@ -1,0 +1,64 @@
+# The Glue data platform's commands. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+APPS := infrastructure_repo applications_repo
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export SPARK_LOCAL_IP := 127.0.0.1
+export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
+
+.PHONY: help prerequisites setup run test lint format synth post-deploy-test clean
+
+help: ## List the commands
+	@printf 'Glue data platform. Two commands do everything on a laptop:\n\n'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+prerequisites:
+	@scripts/check-prerequisites.sh "$(PYTHON)"
+
+$(BIN)/.installed: pyproject.toml requirements.lock | prerequisites
+	@echo "Setting up $(VENV) from requirements.lock"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -qq --disable-pip-version-check "$$(grep -E '^uv==' requirements.lock | cut -d' ' -f1)"
+	@$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json | prerequisites
+	@echo "Installing the CDK CLI from package-lock.json"
+	@npm ci --no-audit --no-fund --silent
+	@touch $@
+
+setup: $(BIN)/.installed node_modules/.installed ## Create or refresh .venv and node_modules
+
+run: setup ## Synthesize both apps and show their stacks per account and the gates passed
+	@$(BIN)/gdp synth
+
+test: setup ## ruff, then every test (unit, CDK with cdk-nag and cfn-lint)
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+	@$(BIN)/pytest
+
+lint: setup ## ruff (lint and format check), then synth both apps through cdk-nag and cfn-lint
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+	@$(BIN)/gdp synth
+
+format: setup ## Apply ruff's fixes and formatting
+	@$(BIN)/ruff check --fix .
+	@$(BIN)/ruff format .
+
+synth: setup ## Synthesize the CDK apps into each app's cdk.out/ (APP=infrastructure for one)
+	@$(BIN)/gdp synth $(if $(APP),--app $(APP))
+
+post-deploy-test: setup ## Test a deployed stage: make post-deploy-test APP=infrastructure STAGE=dev
+	@test -n "$(APP)" -a -n "$(STAGE)" || { echo "usage: make post-deploy-test APP=infrastructure|applications STAGE=dev|prod"; exit 2; }
+	@$(BIN)/pytest tests/post_deploy/test_$(APP).py --stage $(STAGE) -p no:cacheprovider
+
+clean: ## Remove the environments, cloud assemblies and caches
+	rm -rf $(VENV) node_modules $(addsuffix /cdk.out,$(APPS)) .pytest_cache .ruff_cache build
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""The applications app: the Glue ETL applications and their delivery pipeline."""

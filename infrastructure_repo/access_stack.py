@@ -1,0 +1,271 @@
+"""The stage's IAM roles (spec: IAM Roles), least privilege, every resource named exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from shared.compliance import acknowledge
+from shared.naming import TEST_PREFIX, AppName, PipelineNaming, StageNaming
+
+GLUE_CATALOG_READ = ("glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartitions")
+GLUE_CATALOG_WRITE = (
+    "glue:CreateTable",
+    "glue:UpdateTable",
+    "glue:GetPartition",
+    "glue:BatchGetPartition",
+    "glue:CreatePartition",
+    "glue:BatchCreatePartition",
+    "glue:UpdatePartition",
+)
+BUCKET_SETTINGS_READ = (
+    "s3:GetBucketVersioning",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetBucketPolicy",
+)
+GLUE_METRICS_NAMESPACE = "Glue"
+
+
+class AccessStack(Stack):
+    """GlueServiceRole, the trigger Lambda's role and GlueTestRole of one stage.
+
+    Args:
+        naming: the stage's names; every ARN in the policies is derived from it.
+        glue_key: the key of the stage's Glue security configuration.
+        pipeline_account: the only account whose pipelines may assume GlueTestRole.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        naming: StageNaming,
+        glue_key: kms.IKey,
+        pipeline_account: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.naming = naming
+        self.glue_service_role = self._glue_service_role(glue_key)
+        self.trigger_role = self._trigger_role()
+        self.test_role = self._test_role(pipeline_account)
+
+    def _glue_service_role(self, glue_key: kms.IKey) -> iam.Role:
+        n = self.naming
+        role = iam.Role(
+            self,
+            "GlueServiceRole",
+            role_name=n.glue_service_role,
+            description=f"Runs the Glue jobs of the {n.stage} stage.",
+            assumed_by=iam.ServicePrincipal(
+                "glue.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": n.account}}
+            ),
+        )
+        input_objects = f"{n.bucket_arn(n.input_bucket)}/*"
+        output_objects = f"{n.bucket_arn(n.output_bucket)}/*"
+        assets_objects = f"{n.bucket_arn(n.assets_bucket)}/*"
+        glue_logs = n.log_group_arn("/aws-glue/*")
+        statements = [
+            _allow(
+                "ListDataBuckets",
+                ["s3:ListBucket"],
+                [n.bucket_arn(b) for b in (n.input_bucket, n.output_bucket, n.assets_bucket)],
+            ),
+            _allow("ReadInput", ["s3:GetObject", "s3:GetObjectVersion"], [input_objects]),
+            _allow(
+                "WriteOutput",
+                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                [output_objects],
+            ),
+            _allow("ReadAssets", ["s3:GetObject"], [assets_objects]),
+            _allow(
+                "UseCatalogDatabase",
+                [*GLUE_CATALOG_READ, *GLUE_CATALOG_WRITE],
+                [
+                    n.glue_arn("catalog"),
+                    n.glue_arn(f"database/{n.database}"),
+                    n.glue_arn(f"table/{n.database}/*"),
+                ],
+            ),
+            _allow(
+                "WriteGlueLogs",
+                [
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:AssociateKmsKey",
+                ],
+                [glue_logs, f"{glue_logs}:log-stream:*"],
+            ),
+            iam.PolicyStatement(
+                sid="PublishGlueMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": GLUE_METRICS_NAMESPACE}},
+            ),
+        ]
+        policy = iam.ManagedPolicy(
+            self,
+            "GlueServicePolicy",
+            description=f"What the Glue jobs of the {n.stage} stage may do.",
+            statements=statements,
+            roles=[role],
+        )
+        glue_key.grant_encrypt_decrypt(role)
+        acknowledge(
+            policy,
+            "IAM5",
+            "Glue jobs read any object of the stage's input bucket and write any key of its "
+            "output bucket (keys are derived from uploaded file names); read their scripts from "
+            "the assets bucket; manage tables only inside the stage's own catalog database; and "
+            "write only to the /aws-glue/ log groups. Each wildcard is confined to one named "
+            "bucket, database or log-group prefix of this stage.",
+            findings=[
+                f"Resource::{input_objects}",
+                f"Resource::{output_objects}",
+                f"Resource::{assets_objects}",
+                f"Resource::{n.glue_arn(f'table/{n.database}/*')}",
+                f"Resource::{glue_logs}",
+                f"Resource::{glue_logs}:log-stream:*",
+            ],
+        )
+        acknowledge(
+            policy,
+            "IAM5",
+            "CloudWatch PutMetricData has no resource-level permissions; the statement is "
+            "limited by the cloudwatch:namespace condition to the Glue namespace.",
+            findings=["Resource::*"],
+        )
+        acknowledge(
+            role,
+            "IAM5",
+            "Added by grant_encrypt_decrypt on the stage's own Glue key: ReEncrypt* and "
+            "GenerateDataKey* are the KMS action families CloudWatch Logs and Glue bookmark "
+            "encryption need, on that single key ARN.",
+            findings=["Action::kms:ReEncrypt*", "Action::kms:GenerateDataKey*"],
+        )
+        return role
+
+    def _trigger_role(self) -> iam.Role:
+        n = self.naming
+        role = iam.Role(
+            self,
+            "TriggerRole",
+            role_name=n.trigger_role,
+            description=f"Runs {n.trigger_function}: starts {n.file_processor_job} runs.",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        )
+        log_group = n.log_group_arn(n.trigger_log_group)
+        policy = iam.ManagedPolicy(
+            self,
+            "TriggerPolicy",
+            description=f"What {n.trigger_function} may do.",
+            roles=[role],
+            statements=[
+                _allow(
+                    "StartFileProcessorRuns",
+                    ["glue:StartJobRun", "glue:GetJobRuns"],
+                    [n.glue_job_arn(n.file_processor_job)],
+                ),
+                _allow(
+                    "WriteOwnLogs",
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    [log_group, f"{log_group}:log-stream:*"],
+                ),
+                _allow(
+                    "SendFailedEventsToDeadLetterQueue",
+                    ["sqs:SendMessage"],
+                    [n.queue_arn(n.trigger_dead_letter_queue)],
+                ),
+            ],
+        )
+        acknowledge(
+            policy,
+            "IAM5",
+            "Log streams of the function's own log group are created at run time with "
+            "generated names; the wildcard covers only streams of that one log group.",
+            findings=[f"Resource::{log_group}:log-stream:*"],
+        )
+        return role
+
+    def _test_role(self, pipeline_account: str) -> iam.Role:
+        n = self.naming
+        test_runners = [
+            f"arn:{n.partition}:iam::{pipeline_account}:role/"
+            f"{PipelineNaming(app).post_deploy_test_role}"
+            for app in AppName
+        ]
+        role = iam.Role(
+            self,
+            "TestRole",
+            role_name=n.test_role,
+            description=(
+                f"Assumed by the post-deploy tests of the pipelines in account {pipeline_account}."
+            ),
+            assumed_by=iam.AccountPrincipal(pipeline_account).with_conditions(
+                {"ArnEquals": {"aws:PrincipalArn": test_runners}}
+            ),
+        )
+        buckets = [n.bucket_arn(b) for b in (n.input_bucket, n.output_bucket, n.assets_bucket)]
+        test_inputs = f"{n.bucket_arn(n.input_bucket)}/{TEST_PREFIX}*"
+        outputs = f"{n.bucket_arn(n.output_bucket)}/*"
+        jobs = [n.glue_job_arn(n.file_processor_job), n.glue_job_arn(n.legislators_job)]
+        policy = iam.ManagedPolicy(
+            self,
+            "TestPolicy",
+            description=f"What the post-deploy tests may do in the {n.stage} stage.",
+            roles=[role],
+            statements=[
+                _allow("ReadBucketSettings", [*BUCKET_SETTINGS_READ, "s3:ListBucket"], buckets),
+                _allow(
+                    "UploadTestInputs",
+                    ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                    [test_inputs],
+                ),
+                _allow("ReadOutputs", ["s3:GetObject"], [outputs]),
+                _allow(
+                    "RunStageJobs",
+                    ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:GetJob"],
+                    jobs,
+                ),
+                _allow(
+                    "ReadCatalog",
+                    list(GLUE_CATALOG_READ),
+                    [
+                        n.glue_arn("catalog"),
+                        n.glue_arn(f"database/{n.database}"),
+                        n.glue_arn(f"table/{n.database}/*"),
+                    ],
+                ),
+                _allow(
+                    "ReadDeadLetterQueue",
+                    ["sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+                    [n.queue_arn(n.trigger_dead_letter_queue)],
+                ),
+            ],
+        )
+        acknowledge(
+            policy,
+            "IAM5",
+            "The post-deploy tests upload and clean up objects only under the integration-test "
+            "prefix of the input bucket, read the outputs those uploads produce, and read table "
+            "definitions only in the stage's own database.",
+            findings=[
+                f"Resource::{test_inputs}",
+                f"Resource::{outputs}",
+                f"Resource::{n.glue_arn(f'table/{n.database}/*')}",
+            ],
+        )
+        return role
+
+
+def _allow(sid: str, actions: Sequence[str], resources: Sequence[str]) -> iam.PolicyStatement:
+    return iam.PolicyStatement(sid=sid, actions=list(actions), resources=list(resources))

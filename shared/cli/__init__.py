@@ -1,0 +1,1 @@
+"""``gdp``: the one command-line entry point for local work on the platform."""

@@ -1,0 +1,35 @@
+"""The platform's one configuration file, loaded into typed, immutable settings.
+
+``load_config()`` reads ``platform.yaml`` at the repository root, or the file named by the CDK
+context value ``config`` (``-c config=PATH``) or by ``$GDP_CONFIG``.
+"""
+
+from shared.config.loader import (
+    CONFIG_CONTEXT_KEY,
+    CONFIG_ENV_VAR,
+    DEFAULT_CONFIG_FILE,
+    REPOSITORY_ROOT,
+    load_config,
+    resolve_config_path,
+)
+from shared.config.models import (
+    AccountSettings,
+    GlueSettings,
+    PlatformConfig,
+    StageName,
+    StageSettings,
+)
+
+__all__ = [
+    "CONFIG_CONTEXT_KEY",
+    "CONFIG_ENV_VAR",
+    "DEFAULT_CONFIG_FILE",
+    "REPOSITORY_ROOT",
+    "AccountSettings",
+    "GlueSettings",
+    "PlatformConfig",
+    "StageName",
+    "StageSettings",
+    "load_config",
+    "resolve_config_path",
+]

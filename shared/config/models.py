@@ -1,0 +1,273 @@
+"""Typed, immutable settings of the platform, with the specification's values as defaults."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+REPOSITORY_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+CONNECTION_ARN_PATTERN = re.compile(
+    r"^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}$"
+)
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TAG_VALUE_PATTERN = re.compile(r"^[\w .:/=+\-@]{1,256}$")
+
+# The retention periods CloudWatch Logs accepts (days).
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    2922, 3288, 3653,
+)  # fmt: skip
+
+
+def _digits_as_text(value: object) -> object:
+    """Accept an unquoted account ID from YAML (an integer) as its text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _account_id(value: str) -> str:
+    if not ACCOUNT_ID_PATTERN.match(value):
+        raise ValueError("is not a 12-digit AWS account ID")
+    return value
+
+
+def _region(value: str) -> str:
+    if not REGION_PATTERN.match(value):
+        raise ValueError("is not an AWS region name such as 'eu-west-1'")
+    return value
+
+
+def _repository(value: str) -> str:
+    if not REPOSITORY_PATTERN.match(value):
+        raise ValueError("is not a GitHub repository in the form 'owner/name'")
+    return value
+
+
+def _connection_arn(value: str) -> str:
+    if not CONNECTION_ARN_PATTERN.match(value):
+        raise ValueError(
+            "is not a CodeConnections ARN (arn:aws:codeconnections:REGION:ACCOUNT:connection/UUID)"
+        )
+    return value
+
+
+def _email(value: str) -> str:
+    if not EMAIL_PATTERN.match(value):
+        raise ValueError("is not an email address")
+    return value
+
+
+def _tag_value(value: str) -> str:
+    if not TAG_VALUE_PATTERN.match(value):
+        raise ValueError("is not a valid AWS tag value (1-256 letters, digits, spaces or _.:/=+-@)")
+    return value
+
+
+def _log_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
+        raise ValueError(f"is not a CloudWatch Logs retention period (one of {allowed})")
+    return value
+
+
+AccountId = Annotated[str, BeforeValidator(_digits_as_text), AfterValidator(_account_id)]
+Region = Annotated[str, AfterValidator(_region)]
+Repository = Annotated[str, AfterValidator(_repository)]
+ConnectionArn = Annotated[str, AfterValidator(_connection_arn)]
+Email = Annotated[str, AfterValidator(_email)]
+TagValue = Annotated[str, AfterValidator(_tag_value)]
+RetentionDays = Annotated[int, AfterValidator(_log_retention)]
+PositiveInt = Annotated[int, Field(gt=0)]
+Percent = Annotated[float, Field(gt=0, le=100)]
+
+
+class Settings(BaseModel):
+    """Base of every settings object: immutable, strict about unknown keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+class StageName(StrEnum):
+    """The deployment stages, in promotion order."""
+
+    DEV = "dev"
+    PROD = "prod"
+
+
+class ProjectSettings(Settings):
+    """What every resource is tagged with (spec: Tagging Strategy)."""
+
+    name: TagValue = "glue-data-pipeline"
+    owner: TagValue = "data-engineering-team"
+    cost_center: TagValue = "engineering"
+
+
+class AccountSettings(Settings):
+    """One AWS account and region. Unset values come from CDK_DEFAULT_ACCOUNT/REGION."""
+
+    account_id: AccountId
+    region: Region
+
+
+class Accounts(Settings):
+    """The three accounts of the spec's account structure."""
+
+    pipeline: AccountSettings
+    dev: AccountSettings
+    prod: AccountSettings
+
+    def for_stage(self, stage: StageName) -> AccountSettings:
+        """The account a stage deploys to."""
+        return getattr(self, stage.value)
+
+
+class Repositories(Settings):
+    """The GitHub repository of each CDK app; both may name the same repository."""
+
+    infrastructure: Repository
+    applications: Repository
+
+
+class SourceSettings(Settings):
+    """Where the pipelines take their code from."""
+
+    connection_arn: ConnectionArn
+    branch: Annotated[str, Field(min_length=1, pattern=r"^[^\s~^:?*\[\\]+$")] = "main"
+    repositories: Repositories
+
+    @property
+    def single_repository(self) -> bool:
+        """True when both apps live in one repository (push triggers then filter on folders)."""
+        return self.repositories.infrastructure == self.repositories.applications
+
+
+GlueVersion = Literal["4.0", "5.0", "5.1"]
+WorkerType = Literal["G.025X", "G.1X", "G.2X", "G.4X", "G.8X"]
+
+
+class GlueSettings(Settings):
+    """Glue job settings (spec: Glue Job Configuration)."""
+
+    version: GlueVersion = "5.1"
+    worker_type: WorkerType = "G.1X"
+    min_workers: Annotated[int, Field(ge=2, le=299)] = 2
+    max_workers: Annotated[int, Field(ge=2, le=299)] = 10
+    timeout_minutes: Annotated[int, Field(ge=1, le=2880)] = 60
+    max_concurrent_runs: Annotated[int, Field(ge=1, le=1000)] = 3
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 1
+
+    @model_validator(mode="after")
+    def _workers_ordered(self) -> GlueSettings:
+        if self.max_workers < self.min_workers:
+            raise ValueError(
+                f"max_workers ({self.max_workers}) is below min_workers ({self.min_workers})"
+            )
+        return self
+
+
+class StorageSettings(Settings):
+    """Bucket lifecycles (spec: S3 Buckets)."""
+
+    input_expiration_days: PositiveInt = 30
+    output_expiration_days: PositiveInt = 90
+    noncurrent_version_expiration_days: PositiveInt = 7
+    access_logs_expiration_days: PositiveInt = 365
+
+
+class LogSettings(Settings):
+    """Log retention (spec: Log Groups)."""
+
+    lambda_retention_days: RetentionDays = 14
+    glue_retention_days: RetentionDays = 30
+
+
+class AlarmSettings(Settings):
+    """Alerting thresholds (spec: Alerting Thresholds)."""
+
+    job_failure_rate_percent: Percent = 10.0
+    duration_factor: Annotated[float, Field(gt=1)] = 2.0
+    lambda_error_rate_percent: Percent = 5.0
+    evaluation_minutes: Annotated[int, Field(ge=5, le=1440)] = 60
+
+
+class TriggerSettings(Settings):
+    """What the trigger Lambda accepts."""
+
+    min_object_bytes: PositiveInt = 1
+    max_object_bytes: PositiveInt = 10 * 1024**3
+
+    @model_validator(mode="after")
+    def _bounds_ordered(self) -> TriggerSettings:
+        if self.max_object_bytes < self.min_object_bytes:
+            raise ValueError(
+                f"max_object_bytes ({self.max_object_bytes}) is below "
+                f"min_object_bytes ({self.min_object_bytes})"
+            )
+        return self
+
+
+class StageSettings(Settings):
+    """Everything that may differ between dev and prod."""
+
+    approval_required: bool = False
+    retain_data: bool = True
+    notification_emails: tuple[Email, ...] = ()
+    glue: GlueSettings = GlueSettings()
+    storage: StorageSettings = StorageSettings()
+    logs: LogSettings = LogSettings()
+    alarms: AlarmSettings = AlarmSettings()
+    trigger: TriggerSettings = TriggerSettings()
+
+
+# What differs between the stages before the config file says anything: prod waits for a
+# manual approval; dev data may be deleted with its stack.
+STAGE_PRESETS: dict[str, dict[str, bool]] = {
+    "dev": {"approval_required": False, "retain_data": False},
+    "prod": {"approval_required": True, "retain_data": True},
+}
+
+
+class Stages(Settings):
+    """Per-stage settings, in promotion order."""
+
+    dev: StageSettings = StageSettings(**STAGE_PRESETS["dev"])
+    prod: StageSettings = StageSettings(**STAGE_PRESETS["prod"])
+
+    @model_validator(mode="after")
+    def _prod_keeps_data(self) -> Stages:
+        if not self.prod.retain_data:
+            raise ValueError("prod.retain_data: false is not allowed: prod data is always retained")
+        return self
+
+    def get(self, stage: StageName) -> StageSettings:
+        """The settings of one stage."""
+        return getattr(self, stage.value)
+
+
+class PipelineSettings(Settings):
+    """Settings of the pipelines in the pipeline account."""
+
+    notification_emails: tuple[Email, ...] = ()
+    access_logs_expiration_days: PositiveInt = 365
+
+
+class PlatformConfig(Settings):
+    """The whole resolved configuration of the platform."""
+
+    project: ProjectSettings = ProjectSettings()
+    accounts: Accounts
+    source: SourceSettings
+    pipeline: PipelineSettings = PipelineSettings()
+    stages: Stages = Stages()
+
+    @property
+    def single_account(self) -> bool:
+        """True when every stage deploys into the pipeline account (a trial set-up)."""
+        pipeline = self.accounts.pipeline.account_id
+        return all(self.accounts.for_stage(s).account_id == pipeline for s in StageName)

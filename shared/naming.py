@@ -1,0 +1,193 @@
+"""Every resource name of the platform, derived from the config in the spec's conventions.
+
+Stacks, tests, the local runner and the post-deploy tests all take names from here, so a name is
+written once. Names carry the stage so that dev and prod can share one account in a trial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from shared.config import AccountSettings, PlatformConfig, StageName
+
+
+class AppName(StrEnum):
+    """The CDK apps of the platform, each shipped by its own pipeline."""
+
+    INFRASTRUCTURE = "infrastructure"
+    APPLICATIONS = "applications"
+
+    @property
+    def folder(self) -> str:
+        """The app's folder at the repository root."""
+        return f"{self.value}_repo"
+
+    @property
+    def title(self) -> str:
+        """The app's name in CamelCase, for stack and construct ids."""
+        return self.value.capitalize()
+
+
+PIPELINE_ENVIRONMENT_TAG = "pipeline"
+TEST_PREFIX = "integration-tests/"
+QUARANTINE_PREFIX = "quarantine/"
+REJECTS_PREFIX = "rejects/"
+
+
+def partition(region: str) -> str:
+    """The ARN partition of a region."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+@dataclass(frozen=True)
+class StageNaming:
+    """Names of one stage's resources in its account."""
+
+    stage: StageName
+    account: str
+    region: str
+
+    @classmethod
+    def of(cls, config: PlatformConfig, stage: StageName | str) -> StageNaming:
+        """The names of ``stage`` under ``config``."""
+        stage = StageName(stage)
+        target: AccountSettings = config.accounts.for_stage(stage)
+        return cls(stage=stage, account=target.account_id, region=target.region)
+
+    # Buckets (spec: S3 Buckets)
+    @property
+    def input_bucket(self) -> str:
+        return f"glue-input-{self.stage}-{self.account}"
+
+    @property
+    def output_bucket(self) -> str:
+        return f"glue-output-{self.stage}-{self.account}"
+
+    @property
+    def assets_bucket(self) -> str:
+        return f"glue-assets-v2-{self.stage}-{self.account}"
+
+    @property
+    def access_logs_bucket(self) -> str:
+        return f"glue-access-logs-{self.stage}-{self.account}"
+
+    # Glue (spec: Glue Resources)
+    @property
+    def database(self) -> str:
+        return f"glue_database_v2_{self.stage}"
+
+    @property
+    def file_processor_job(self) -> str:
+        return f"FileProcessorV2-{self.stage}"
+
+    @property
+    def legislators_job(self) -> str:
+        return f"ProcessLegislators-{self.stage}"
+
+    @property
+    def glue_security_configuration(self) -> str:
+        return f"glue-security-{self.stage}"
+
+    @property
+    def glue_key_alias(self) -> str:
+        return f"alias/glue-data-{self.stage}"
+
+    # Lambda (spec: Lambda Functions, Log Groups)
+    @property
+    def trigger_function(self) -> str:
+        return f"GlueTriggerLambda-{self.stage}"
+
+    @property
+    def trigger_log_group(self) -> str:
+        return f"/aws/lambda/{self.trigger_function}"
+
+    @property
+    def trigger_dead_letter_queue(self) -> str:
+        return f"GlueTriggerLambda-dlq-{self.stage}"
+
+    # IAM (spec: IAM Roles)
+    @property
+    def glue_service_role(self) -> str:
+        return f"GlueServiceRole-{self.stage}"
+
+    @property
+    def trigger_role(self) -> str:
+        return f"GlueTriggerLambdaRole-{self.stage}"
+
+    @property
+    def test_role(self) -> str:
+        return f"GlueTestRole-{self.stage}"
+
+    # Stacks
+    def stack_name(self, app: AppName, concern: str) -> str:
+        """CloudFormation name of one stack of ``app`` in this stage.
+
+        For example ``glue-infrastructure-storage-dev``.
+        """
+        return f"glue-{app.value}-{concern}-{self.stage}"
+
+    # ARNs
+    @property
+    def partition(self) -> str:
+        return partition(self.region)
+
+    def role_arn(self, role_name: str) -> str:
+        return f"arn:{self.partition}:iam::{self.account}:role/{role_name}"
+
+    def bucket_arn(self, bucket_name: str) -> str:
+        return f"arn:{self.partition}:s3:::{bucket_name}"
+
+    def glue_job_arn(self, job_name: str) -> str:
+        return f"arn:{self.partition}:glue:{self.region}:{self.account}:job/{job_name}"
+
+    def glue_arn(self, resource: str) -> str:
+        """ARN of a Glue catalog resource: ``catalog``, ``database/NAME``, ``table/DB/NAME``."""
+        return f"arn:{self.partition}:glue:{self.region}:{self.account}:{resource}"
+
+    def log_group_arn(self, log_group_name: str) -> str:
+        return f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:{log_group_name}"
+
+    def queue_arn(self, queue_name: str) -> str:
+        return f"arn:{self.partition}:sqs:{self.region}:{self.account}:{queue_name}"
+
+
+@dataclass(frozen=True)
+class PipelineNaming:
+    """Names of one app's delivery pipeline in the pipeline account."""
+
+    app: AppName
+
+    @property
+    def pipeline(self) -> str:
+        return f"glue-{self.app.value}-pipeline"
+
+    @property
+    def stack_name(self) -> str:
+        return f"glue-{self.app.value}-pipeline"
+
+    @property
+    def stack_id(self) -> str:
+        """The construct id of the pipeline stack (what `cdk deploy` names it)."""
+        return f"Glue{self.app.title}Pipeline"
+
+    @property
+    def notifications_topic(self) -> str:
+        return f"glue-{self.app.value}-pipeline-notifications"
+
+    def access_logs_bucket(self, account: str) -> str:
+        """The bucket that receives the pipeline artifact bucket's access logs."""
+        return f"glue-{self.app.value}-pipeline-access-logs-{account}"
+
+    @property
+    def post_deploy_test_role(self) -> str:
+        """The role the post-deploy tests run as; each stage's GlueTestRole trusts it."""
+        return f"glue-{self.app.value}-pipeline-post-deploy-tests"
+
+    def stage_id(self, stage: StageName) -> str:
+        """The construct id of a deployment stage, shown in the pipeline as ``Deploy-Dev``."""
+        return f"Deploy-{stage.value.capitalize()}"

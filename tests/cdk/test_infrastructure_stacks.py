@@ -1,0 +1,219 @@
+"""The infrastructure app's stage stacks carry every property the spec names, in dev and prod."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.config import StageName
+from shared.naming import TEST_PREFIX, AppName, PipelineNaming, StageNaming
+
+STAGES = list(StageName)
+
+
+def bucket_properties(template, bucket_name: str) -> dict:
+    [resource] = template.find_resources(
+        "AWS::S3::Bucket", {"Properties": {"BucketName": bucket_name}}
+    ).values()
+    return resource
+
+
+def lifecycle_rule(bucket: dict) -> dict:
+    [rule] = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    return rule
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_buckets_follow_the_spec_table(infrastructure, stage):
+    settings = infrastructure.config.stages.get(stage)
+    naming = StageNaming.of(infrastructure.config, stage)
+    template = infrastructure.stage_template(stage, "storage")
+
+    input_bucket = bucket_properties(template, naming.input_bucket)
+    assert input_bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
+    rule = lifecycle_rule(input_bucket)
+    assert rule["ExpirationInDays"] == settings.storage.input_expiration_days == 30
+    assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == (
+        settings.storage.noncurrent_version_expiration_days
+    )
+    assert input_bucket["Properties"]["NotificationConfiguration"] == {
+        "EventBridgeConfiguration": {"EventBridgeEnabled": True}
+    }
+
+    output_bucket = bucket_properties(template, naming.output_bucket)
+    assert output_bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert lifecycle_rule(output_bucket)["ExpirationInDays"] == 90
+
+    assets_bucket = bucket_properties(template, naming.assets_bucket)
+    assert "VersioningConfiguration" not in assets_bucket["Properties"]
+    assert "ExpirationInDays" not in lifecycle_rule(assets_bucket)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_bucket_is_encrypted_private_and_logged(infrastructure, stage):
+    naming = StageNaming.of(infrastructure.config, stage)
+    template = infrastructure.stage_template(stage, "storage")
+    buckets = template.find_resources("AWS::S3::Bucket")
+    assert len(buckets) == 4
+    [log_bucket_id] = [
+        logical_id
+        for logical_id, resource in buckets.items()
+        if resource["Properties"]["BucketName"] == naming.access_logs_bucket
+    ]
+    for resource in buckets.values():
+        properties = resource["Properties"]
+        assert properties["BucketEncryption"] == {
+            "ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+            ]
+        }
+        assert properties["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
+        assert properties["OwnershipControls"] == {
+            "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]
+        }
+        if properties["BucketName"] != naming.access_logs_bucket:
+            assert properties["LoggingConfiguration"] == {
+                "DestinationBucketName": {"Ref": log_bucket_id},
+                "LogFilePrefix": f"{properties['BucketName']}/",
+            }
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_bucket_policy_denies_plain_http_and_old_tls(infrastructure, stage):
+    template = infrastructure.stage_template(stage, "storage")
+    policies = template.find_resources("AWS::S3::BucketPolicy")
+    assert len(policies) == 4
+    for policy in policies.values():
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        denials = [s for s in statements if s["Effect"] == "Deny"]
+        conditions = [s["Condition"] for s in denials]
+        assert {"Bool": {"aws:SecureTransport": "false"}} in conditions
+        assert {"NumericLessThan": {"s3:TlsVersion": 1.2}} in conditions
+
+
+def test_prod_data_buckets_are_retained_and_dev_ones_are_not(infrastructure):
+    for stage, policy in ((StageName.PROD, "Retain"), (StageName.DEV, "Delete")):
+        template = infrastructure.stage_template(stage, "storage")
+        for resource in template.find_resources("AWS::S3::Bucket").values():
+            assert resource["DeletionPolicy"] == policy
+            assert resource["UpdateReplacePolicy"] == policy
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_catalog_database_and_glue_security_configuration(infrastructure, stage):
+    naming = StageNaming.of(infrastructure.config, stage)
+    template = infrastructure.stage_template(stage, "catalog")
+    template.has_resource_properties(
+        "AWS::Glue::Database", {"DatabaseInput": {"Name": naming.database}}
+    )
+    template.has_resource_properties(
+        "AWS::Glue::SecurityConfiguration",
+        {
+            "Name": naming.glue_security_configuration,
+            "EncryptionConfiguration": {
+                "CloudWatchEncryption": {"CloudWatchEncryptionMode": "SSE-KMS"},
+                "JobBookmarksEncryption": {"JobBookmarksEncryptionMode": "CSE-KMS"},
+                "S3Encryptions": [{"S3EncryptionMode": "SSE-S3"}],
+            },
+        },
+    )
+    template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+    template.has_resource_properties("AWS::KMS::Alias", {"AliasName": naming.glue_key_alias})
+
+
+def role(template, role_name: str) -> dict:
+    [resource] = template.find_resources(
+        "AWS::IAM::Role", {"Properties": {"RoleName": role_name}}
+    ).values()
+    return resource["Properties"]
+
+
+def managed_policy_statements(template, description_fragment: str) -> list[dict]:
+    policies = template.find_resources("AWS::IAM::ManagedPolicy")
+    [policy] = [
+        p for p in policies.values() if description_fragment in p["Properties"]["Description"]
+    ]
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def statement(statements: list[dict], sid: str) -> dict:
+    return next(s for s in statements if s.get("Sid") == sid)
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_glue_service_role_is_least_privilege(infrastructure, stage):
+    n = StageNaming.of(infrastructure.config, stage)
+    template = infrastructure.stage_template(stage, "access")
+    trust = role(template, n.glue_service_role)["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "glue.amazonaws.com"},
+            "Condition": {"StringEquals": {"aws:SourceAccount": n.account}},
+        }
+    ]
+    statements = managed_policy_statements(template, "Glue jobs")
+    read = statement(statements, "ReadInput")
+    assert as_list(read["Resource"]) == [f"{n.bucket_arn(n.input_bucket)}/*"]
+    assert "s3:PutObject" not in as_list(read["Action"])
+    write = statement(statements, "WriteOutput")
+    assert as_list(write["Resource"]) == [f"{n.bucket_arn(n.output_bucket)}/*"]
+    assert "s3:PutObject" in write["Action"]
+    assert as_list(statement(statements, "ReadAssets")["Resource"]) == [
+        f"{n.bucket_arn(n.assets_bucket)}/*"
+    ]
+    catalog = statement(statements, "UseCatalogDatabase")
+    assert n.glue_arn(f"database/{n.database}") in catalog["Resource"]
+    assert all(n.database in r or r.endswith(":catalog") for r in catalog["Resource"])
+    assert all(
+        r.startswith(n.log_group_arn("/aws-glue/"))
+        for r in statement(statements, "WriteGlueLogs")["Resource"]
+    )
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_trigger_role_may_only_start_this_stages_file_processor(infrastructure, stage):
+    n = StageNaming.of(infrastructure.config, stage)
+    template = infrastructure.stage_template(stage, "access")
+    trust = role(template, n.trigger_role)["AssumeRolePolicyDocument"]["Statement"]
+    assert trust[0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+    statements = managed_policy_statements(template, n.trigger_function)
+    start = statement(statements, "StartFileProcessorRuns")
+    assert "glue:StartJobRun" in start["Action"]
+    assert as_list(start["Resource"]) == [n.glue_job_arn(n.file_processor_job)]
+    logs = statement(statements, "WriteOwnLogs")
+    assert all(r.startswith(n.log_group_arn(n.trigger_log_group)) for r in logs["Resource"])
+    glue_statements = [
+        s for s in statements if any(a.startswith("glue:") for a in as_list(s["Action"]))
+    ]
+    assert glue_statements == [start]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_test_role_is_assumable_only_by_the_pipelines_test_runners(infrastructure, stage):
+    n = StageNaming.of(infrastructure.config, stage)
+    pipeline_account = infrastructure.config.accounts.pipeline.account_id
+    template = infrastructure.stage_template(stage, "access")
+    [trust] = role(template, n.test_role)["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"AWS": f"arn:aws:iam::{pipeline_account}:root"}
+    runners = trust["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+    assert sorted(runners) == sorted(
+        f"arn:aws:iam::{pipeline_account}:role/{PipelineNaming(app).post_deploy_test_role}"
+        for app in AppName
+    )
+    statements = managed_policy_statements(template, "post-deploy tests")
+    uploads = statement(statements, "UploadTestInputs")
+    assert as_list(uploads["Resource"]) == [f"{n.bucket_arn(n.input_bucket)}/{TEST_PREFIX}*"]
+    jobs = statement(statements, "RunStageJobs")
+    assert sorted(jobs["Resource"]) == sorted(
+        [n.glue_job_arn(n.file_processor_job), n.glue_job_arn(n.legislators_job)]
+    )

@@ -1,0 +1,42 @@
+"""Test-wide options and fixtures.
+
+Tiers: ``tests/unit`` (pure code, moto), ``tests/cdk`` (synthesized templates, cdk-nag,
+cfn-lint), ``tests/post_deploy`` (against a deployed stage: ``--stage dev``; not collected
+without it).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from shared.config import PlatformConfig, load_config
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+POST_DEPLOY_DIR = "post_deploy"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--stage",
+        choices=["dev", "prod"],
+        help="run the post-deploy tests against this deployed stage",
+    )
+    parser.addoption(
+        "--config", help="config file of the stage under test (default: platform.yaml)"
+    )
+
+
+def pytest_ignore_collect(collection_path, config: pytest.Config) -> bool | None:
+    """Post-deploy tests need a deployed stage; collect them only when one is named."""
+    if collection_path.name == POST_DEPLOY_DIR and not config.getoption("--stage"):
+        return True
+    return None
+
+
+@pytest.fixture(scope="session")
+def platform_config(pytestconfig: pytest.Config) -> PlatformConfig:
+    """The config under test: ``--config``, else $GDP_CONFIG, else ``platform.yaml``."""
+    return load_config(pytestconfig.getoption("--config"))

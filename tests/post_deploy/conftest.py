@@ -1,0 +1,55 @@
+"""Fixtures of the post-deploy tests: the stage under test and an AWS session into it.
+
+Run by the pipelines after each deployment, or by hand::
+
+    make post-deploy-test APP=infrastructure STAGE=dev
+
+With ``GDP_TEST_ROLE_ARN`` set (the pipeline sets it), the tests run as that role (the stage's
+GlueTestRole); otherwise with the caller's own credentials. ``AWS_ENDPOINT_URL`` points them at
+another endpoint, such as the local moto server.
+"""
+
+from __future__ import annotations
+
+import os
+
+import boto3
+import pytest
+
+from shared.config import PlatformConfig, StageName, StageSettings
+from shared.naming import StageNaming
+
+TEST_ROLE_ENV_VAR = "GDP_TEST_ROLE_ARN"
+SESSION_NAME = "gdp-post-deploy-tests"
+
+
+@pytest.fixture(scope="session")
+def stage(pytestconfig: pytest.Config) -> StageName:
+    return StageName(pytestconfig.getoption("--stage"))
+
+
+@pytest.fixture(scope="session")
+def naming(platform_config: PlatformConfig, stage: StageName) -> StageNaming:
+    return StageNaming.of(platform_config, stage)
+
+
+@pytest.fixture(scope="session")
+def settings(platform_config: PlatformConfig, stage: StageName) -> StageSettings:
+    return platform_config.stages.get(stage)
+
+
+@pytest.fixture(scope="session")
+def aws_session(naming: StageNaming) -> boto3.Session:
+    """A session in the stage's account: as GlueTestRole when the pipeline names it."""
+    role_arn = os.environ.get(TEST_ROLE_ENV_VAR)
+    if not role_arn:
+        return boto3.Session(region_name=naming.region)
+    credentials = boto3.client("sts", region_name=naming.region).assume_role(
+        RoleArn=role_arn, RoleSessionName=SESSION_NAME
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=naming.region,
+    )
