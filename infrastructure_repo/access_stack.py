@@ -11,6 +11,8 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from shared.compliance import acknowledge
+from shared.config import StageSettings
+from shared.constructs.glue_job import TEMPORARY_PREFIX
 from shared.naming import TEST_PREFIX, AppName, PipelineNaming, StageNaming
 
 GLUE_CATALOG_READ = ("glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartitions")
@@ -48,12 +50,14 @@ class AccessStack(Stack):
         construct_id: str,
         *,
         naming: StageNaming,
+        settings: StageSettings,
         glue_key: kms.IKey,
         pipeline_account: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.naming = naming
+        self.settings = settings
         self.glue_service_role = self._glue_service_role(glue_key)
         self.trigger_role = self._trigger_role()
         self.test_role = self._test_role(pipeline_account)
@@ -72,6 +76,11 @@ class AccessStack(Stack):
         input_objects = f"{n.bucket_arn(n.input_bucket)}/*"
         output_objects = f"{n.bucket_arn(n.output_bucket)}/*"
         assets_objects = f"{n.bucket_arn(n.assets_bucket)}/*"
+        temporary_objects = f"{n.bucket_arn(n.assets_bucket)}/{TEMPORARY_PREFIX}/*"
+        legislators = self.settings.legislators
+        legislators_objects = (
+            f"{n.bucket_arn(legislators.input_bucket)}/{legislators.input_prefix}*"
+        )
         glue_logs = n.log_group_arn("/aws-glue/*")
         statements = [
             _allow(
@@ -86,6 +95,21 @@ class AccessStack(Stack):
                 [output_objects],
             ),
             _allow("ReadAssets", ["s3:GetObject"], [assets_objects]),
+            _allow(
+                "UseTemporaryDirectory",
+                ["s3:PutObject", "s3:DeleteObject"],
+                [temporary_objects],
+            ),
+            _allow(
+                "ReadLegislatorsInput",
+                ["s3:GetObject"],
+                [legislators_objects],
+            ),
+            _allow(
+                "ListLegislatorsInput",
+                ["s3:ListBucket"],
+                [n.bucket_arn(legislators.input_bucket)],
+            ),
             _allow(
                 "UseCatalogDatabase",
                 [*GLUE_CATALOG_READ, *GLUE_CATALOG_WRITE],
@@ -125,13 +149,16 @@ class AccessStack(Stack):
             "IAM5",
             "Glue jobs read any object of the stage's input bucket and write any key of its "
             "output bucket (keys are derived from uploaded file names); read their scripts from "
-            "the assets bucket; manage tables only inside the stage's own catalog database; and "
+            "the assets bucket and use its temporary/ prefix; read the configured legislators "
+            "input prefix; manage tables only inside the stage's own catalog database; and "
             "write only to the /aws-glue/ log groups. Each wildcard is confined to one named "
-            "bucket, database or log-group prefix of this stage.",
+            "bucket prefix, database or log-group prefix.",
             findings=[
                 f"Resource::{input_objects}",
                 f"Resource::{output_objects}",
                 f"Resource::{assets_objects}",
+                f"Resource::{temporary_objects}",
+                f"Resource::{legislators_objects}",
                 f"Resource::{n.glue_arn(f'table/{n.database}/*')}",
                 f"Resource::{glue_logs}",
                 f"Resource::{glue_logs}:log-stream:*",

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_glue as glue
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from shared.config import StageSettings
+from shared.constructs.logging import LogsKey, encrypted_log_group
 from shared.naming import StageNaming
-
-KEY_DELETION_WAITING_DAYS = 30
 
 
 class CatalogStack(Stack):
-    """``glue_database_v2_{stage}``, the KMS key of the stage's Glue logs and job bookmarks, and
-    the Glue security configuration that applies it."""
+    """``glue_database_v2_{stage}``; the KMS key of the stage's Glue logs and job bookmarks, the
+    Glue security configuration that applies it, and the log groups Glue writes into (owned
+    here so that their retention is managed)."""
 
     def __init__(
         self,
@@ -40,34 +38,24 @@ class CatalogStack(Stack):
             removal_policy=removal,
         )
 
-        self.key = kms.Key(
+        self.key = LogsKey(
             self,
             "GlueKey",
+            naming=naming,
             alias=naming.glue_key_alias,
             description=f"Encrypts the Glue job logs and bookmarks of the {naming.stage} stage.",
-            enable_key_rotation=True,
-            pending_window=Duration.days(KEY_DELETION_WAITING_DAYS),
-            removal_policy=RemovalPolicy.RETAIN,
+            log_group_pattern="/aws-glue/*",
         )
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{naming.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": naming.log_group_arn("*"),
-                    }
-                },
+        self.log_groups = [
+            encrypted_log_group(
+                self,
+                f"GlueLogGroup{index}",
+                name=name,
+                days=settings.logs.glue_retention_days,
+                key=self.key,
             )
-        )
+            for index, name in enumerate(naming.glue_log_groups)
+        ]
 
         self.security_configuration = glue.SecurityConfiguration(
             self,

@@ -44,6 +44,7 @@ class InfrastructureStage(DeploymentStage):
             stack_name=naming.stack_name(APP, "access"),
             description=f"IAM roles of the Glue data platform ({stage} stage).",
             naming=naming,
+            settings=self.settings,
             glue_key=self.catalog.key,
             pipeline_account=config.accounts.pipeline.account_id,
         )

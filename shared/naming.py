@@ -32,7 +32,6 @@ class AppName(StrEnum):
 PIPELINE_ENVIRONMENT_TAG = "pipeline"
 TEST_PREFIX = "integration-tests/"
 QUARANTINE_PREFIX = "quarantine/"
-REJECTS_PREFIX = "rejects/"
 
 
 def partition(region: str) -> str:
@@ -96,6 +95,21 @@ class StageNaming:
     @property
     def glue_key_alias(self) -> str:
         return f"alias/glue-data-{self.stage}"
+
+    @property
+    def glue_log_groups(self) -> tuple[str, str, str]:
+        """Where the stage's Glue jobs log: output, error, continuous logging (spec: Log
+        Groups). Glue appends the security configuration's name when it encrypts logs."""
+        suffix = self.glue_security_configuration
+        return (
+            f"/aws-glue/jobs/output-{suffix}",
+            f"/aws-glue/jobs/error-{suffix}",
+            f"/aws-glue/jobs/logs-v2-{suffix}",
+        )
+
+    @property
+    def trigger_rule(self) -> str:
+        return f"glue-object-created-{self.stage}"
 
     # Lambda (spec: Lambda Functions, Log Groups)
     @property

@@ -37,6 +37,14 @@ def pytest_ignore_collect(collection_path, config: pytest.Config) -> bool | None
 
 
 @pytest.fixture(scope="session")
+def spark():
+    """The one SparkSession of the test run (local, configured as the jobs configure it)."""
+    from shared.glue.session import get_spark  # noqa: PLC0415 (only tests that use Spark pay)
+
+    return get_spark("tests")
+
+
+@pytest.fixture(scope="session")
 def platform_config(pytestconfig: pytest.Config) -> PlatformConfig:
     """The config under test: ``--config``, else $GDP_CONFIG, else ``platform.yaml``."""
     return load_config(pytestconfig.getoption("--config"))

@@ -148,6 +148,7 @@ class SourceSettings(Settings):
 
 
 GlueVersion = Literal["4.0", "5.0", "5.1"]
+AUTO_SCALING_FLOOR = 2
 WorkerType = Literal["G.025X", "G.1X", "G.2X", "G.4X", "G.8X"]
 
 
@@ -167,6 +168,11 @@ class GlueSettings(Settings):
         if self.max_workers < self.min_workers:
             raise ValueError(
                 f"max_workers ({self.max_workers}) is below min_workers ({self.min_workers})"
+            )
+        if self.max_workers > self.min_workers != AUTO_SCALING_FLOOR:
+            raise ValueError(
+                f"min_workers must be {AUTO_SCALING_FLOOR} when max_workers is higher (Glue auto "
+                "scaling starts from 2 workers); set both equal for a fixed size"
             )
         return self
 
@@ -212,6 +218,32 @@ class TriggerSettings(Settings):
         return self
 
 
+S3_URI_PATTERN = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$")
+
+
+def _s3_prefix_uri(value: str) -> str:
+    if not S3_URI_PATTERN.match(value):
+        raise ValueError("is not an S3 location such as 's3://bucket/prefix/'")
+    return value if value.endswith("/") else f"{value}/"
+
+
+S3PrefixUri = Annotated[str, AfterValidator(_s3_prefix_uri)]
+
+
+class LegislatorsSettings(Settings):
+    """ProcessLegislators' input: persons, memberships and organizations as JSON lines."""
+
+    input_uri: S3PrefixUri = "s3://awsglue-datasets/examples/us-legislators/all/"
+
+    @property
+    def input_bucket(self) -> str:
+        return self.input_uri.removeprefix("s3://").split("/", 1)[0]
+
+    @property
+    def input_prefix(self) -> str:
+        return self.input_uri.removeprefix("s3://").split("/", 1)[1]
+
+
 class StageSettings(Settings):
     """Everything that may differ between dev and prod."""
 
@@ -223,6 +255,7 @@ class StageSettings(Settings):
     logs: LogSettings = LogSettings()
     alarms: AlarmSettings = AlarmSettings()
     trigger: TriggerSettings = TriggerSettings()
+    legislators: LegislatorsSettings = LegislatorsSettings()
 
 
 # What differs between the stages before the config file says anything: prod waits for a

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Template
 
+from applications_repo.stage import ApplicationsStage
 from infrastructure_repo.stage import InfrastructureStage
 from shared.assembly import SynthesizedStack, stacks
 from shared.cdk_app import build_delivery_app
@@ -56,3 +57,18 @@ def infrastructure(tmp_path_factory, platform_config) -> Synthesized:
     return synthesize(
         Delivery(AppName.INFRASTRUCTURE, InfrastructureStage), outdir, platform_config
     )
+
+
+@pytest.fixture(scope="session")
+def applications(tmp_path_factory, platform_config) -> Synthesized:
+    """The applications app, synthesized from platform.yaml."""
+    outdir = tmp_path_factory.mktemp("applications-cdk.out")
+    return synthesize(Delivery(AppName.APPLICATIONS, ApplicationsStage), outdir, platform_config)
+
+
+@pytest.fixture(params=list(AppName), ids=lambda app: app.value)
+def every_app(request, infrastructure, applications) -> Synthesized:
+    """Each app in turn."""
+    return {AppName.INFRASTRUCTURE: infrastructure, AppName.APPLICATIONS: applications}[
+        request.param
+    ]

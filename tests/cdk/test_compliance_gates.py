@@ -15,8 +15,8 @@ def violated_rules(outdir) -> set[str]:
     return {line.split()[0] for line in nag_violations(outdir / VALIDATION_REPORT)}
 
 
-def test_cfn_lint_finds_nothing_in_the_infrastructure_templates(infrastructure):
-    findings = lint_templates([stack.template_file for stack in infrastructure.stacks])
+def test_cfn_lint_finds_nothing_in_the_templates(every_app):
+    findings = lint_templates([stack.template_file for stack in every_app.stacks])
     assert [str(f) for f in findings] == []
 
 

@@ -98,3 +98,71 @@ def _one_bucket_problems(s3_client, bucket: ExpectedBucket) -> list[str]:
                 f"expected {bucket.expiration_days}"
             )
     return problems
+
+
+TERMINAL_RUN_STATES = frozenset({"SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT", "ERROR", "EXPIRED"})
+
+
+def find_run(glue_client, job_name: str, argument: str, value: str) -> dict | None:
+    """The newest run of ``job_name`` started with ``--argument value``."""
+    pages = glue_client.get_paginator("get_job_runs").paginate(JobName=job_name)
+    runs = [
+        run
+        for page in pages
+        for run in page["JobRuns"]
+        if run.get("Arguments", {}).get(f"--{argument}") == value
+    ]
+    return max(runs, key=lambda run: run["StartedOn"]) if runs else None
+
+
+def wait_for_run(
+    glue_client,
+    job_name: str,
+    *,
+    argument: str,
+    value: str,
+    timeout_seconds: float,
+    poll_seconds: float = 5.0,
+    sleep=None,
+) -> dict:
+    """Wait until the run started with ``--argument value`` ends; returns it.
+
+    Raises:
+        AssertionError: when no such run ends within ``timeout_seconds``.
+    """
+    import time  # noqa: PLC0415
+
+    sleep = sleep or time.sleep
+    deadline = time.monotonic() + timeout_seconds
+    run = None
+    while time.monotonic() < deadline:
+        run = find_run(glue_client, job_name, argument, value)
+        if run and run["JobRunState"] in TERMINAL_RUN_STATES:
+            return run
+        sleep(poll_seconds)
+    state = run["JobRunState"] if run else "never started"
+    raise AssertionError(
+        f"{job_name} run for --{argument} {value}: {state} after {timeout_seconds}s"
+    )
+
+
+def parquet_row_count(s3_client, bucket: str, prefix: str, name_prefix: str = "") -> int:
+    """Rows in the Parquet files under ``prefix`` whose names start with ``name_prefix``."""
+    import io  # noqa: PLC0415
+
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    pages = s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    keys = [
+        item["Key"]
+        for page in pages
+        for item in page.get("Contents", [])
+        if item["Key"].endswith(".parquet")
+        and item["Key"].rsplit("/", 1)[-1].startswith(name_prefix)
+    ]
+    return sum(
+        pq.ParquetFile(
+            io.BytesIO(s3_client.get_object(Bucket=bucket, Key=key)["Body"].read())
+        ).metadata.num_rows
+        for key in keys
+    )

@@ -1,0 +1,120 @@
+"""``gdp process`` and ``gdp legislators``: the applications' jobs on local files, with local
+Spark (one SparkSession for all files)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from pathlib import Path
+
+from applications_repo.file_processor.job.processor import FileRequest, process_file
+from applications_repo.file_processor.job.summary import RunStatus, RunSummary
+from applications_repo.file_processor.runtime.trigger import (
+    TriggerConfig,
+    UploadedObject,
+    rejection,
+)
+from applications_repo.legislators.job.entrypoint import process_legislators
+from shared.config import StageName, load_config
+from shared.glue.session import get_spark
+from shared.glue.storage import LocalStorage
+from shared.naming import StageNaming
+
+LOCAL_JOB_SUFFIX = "local"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``gdp process`` and ``gdp legislators``."""
+    process = subparsers.add_parser(
+        "process", help="run FileProcessorV2 on local CSV files; one JSON line per file"
+    )
+    process.add_argument("files", nargs="+", metavar="FILE", help="CSV files to process")
+    process.add_argument("--out", required=True, type=Path, help="output directory")
+    process.add_argument(
+        "--stage",
+        default=StageName.DEV.value,
+        choices=[s.value for s in StageName],
+        help="whose settings (size limits) apply (default: dev)",
+    )
+    process.add_argument("--config", help="config file (default: platform.yaml or $GDP_CONFIG)")
+    process.set_defaults(handler=run_process)
+
+    legislators = subparsers.add_parser(
+        "legislators", help="run ProcessLegislators on a local copy of the legislators data"
+    )
+    legislators.add_argument(
+        "--input", required=True, type=Path, help="persons/memberships/organizations folder"
+    )
+    legislators.add_argument("--out", required=True, type=Path, help="output directory")
+    legislators.set_defaults(handler=run_legislators)
+
+
+def run_process(args: argparse.Namespace) -> int:
+    """Process each file; exit 0 when every file SUCCEEDED, else 1."""
+    config = load_config(args.config)
+    stage = StageName(args.stage)
+    naming = StageNaming.of(config, stage)
+    limits = config.stages.get(stage).trigger
+    trigger = TriggerConfig(
+        job_name=naming.file_processor_job,
+        output_bucket=str(args.out),
+        database=naming.database,
+        min_object_bytes=limits.min_object_bytes,
+        max_object_bytes=limits.max_object_bytes,
+    )
+    job_name = f"{naming.file_processor_job}-{LOCAL_JOB_SUFFIX}"
+    all_succeeded = True
+    for file in args.files:
+        summary = _process_one(Path(file), args.out, trigger, job_name)
+        print(json.dumps(summary.report(), ensure_ascii=False), flush=True)
+        all_succeeded = all_succeeded and summary.status is RunStatus.SUCCEEDED
+    return 0 if all_succeeded else 1
+
+
+def _process_one(path: Path, out: Path, trigger: TriggerConfig, job_name: str) -> RunSummary:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    started = datetime.now(UTC)
+    source = str(path.resolve())
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        return RunSummary.ended(
+            source, RunStatus.FAILED, started, error=f"cannot read: {error.strerror}"
+        )
+    if path.is_dir():
+        return RunSummary.ended(source, RunStatus.REJECTED, started, error="a folder, not a file")
+    refused = rejection(
+        UploadedObject(bucket="", key=path.name, size=size, version_id=None), trigger
+    )
+    if refused:
+        return RunSummary.ended(source, RunStatus.REJECTED, started, error=refused.message)
+    request = FileRequest(
+        source_uri=source,
+        source_version=None,
+        output_root=str(out.resolve()),
+        job_name=job_name,
+        run_id=f"{LOCAL_JOB_SUFFIX}-{uuid.uuid4().hex[:12]}",
+    )
+    return process_file(get_spark(job_name), LocalStorage(), request)
+
+
+def run_legislators(args: argparse.Namespace) -> int:
+    """Build the history from a local folder and print the counts."""
+    run_id = f"{LOCAL_JOB_SUFFIX}-{uuid.uuid4().hex[:12]}"
+    spark = get_spark("ProcessLegislators")
+    counts = process_legislators(
+        spark,
+        LocalStorage(),
+        input_uri=str(args.input.resolve()),
+        output_root=str(args.out.resolve()),
+        run_id=run_id,
+    )
+    print(json.dumps(counts.__dict__), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(1)

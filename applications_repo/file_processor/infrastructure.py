@@ -1,0 +1,153 @@
+"""FileProcessorV2's stack: the trigger Lambda and its event wiring, and the Glue job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from shared.bundling import lambda_bundle
+from shared.compliance import acknowledge
+from shared.config import StageSettings
+from shared.constructs.glue_job import GlueSparkJob
+from shared.constructs.logging import LogsKey, encrypted_log_group
+from shared.naming import QUARANTINE_PREFIX, StageNaming
+
+HERE = Path(__file__).parent
+TRIGGER_MODULE = HERE / "runtime" / "trigger.py"
+JOB_SCRIPT = HERE / "job" / "entrypoint.py"
+JOB_PACKAGES = ("shared.errors", "shared.glue", "applications_repo.file_processor.job")
+VENDORED = ("aws_lambda_powertools", "typing_extensions")
+LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
+LAMBDA_TIMEOUT = Duration.seconds(30)
+LAMBDA_MEMORY_MB = 128
+# Lambda retries a failed asynchronous invocation twice, then hands it to the dead-letter queue.
+ASYNC_RETRIES = 2
+EVENT_MAX_AGE = Duration.hours(6)
+DEAD_LETTER_RETENTION = Duration.days(14)
+
+
+class FileProcessorStack(Stack):
+    """GlueTriggerLambda-{stage}, fired by the input bucket's "Object Created" events through
+    an EventBridge rule, with an encrypted dead-letter queue; and FileProcessorV2-{stage}."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        naming: StageNaming,
+        settings: StageSettings,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.naming = naming
+        self.key = self._logs_key()
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            queue_name=naming.trigger_dead_letter_queue,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DEAD_LETTER_RETENTION,
+        )
+        acknowledge(
+            self.dead_letter_queue,
+            "SQS3",
+            "This queue is itself the dead-letter queue: it receives the trigger events that "
+            "Lambda or EventBridge could not deliver after their retries.",
+        )
+        self.trigger = self._trigger_function(settings)
+        self.rule = self._object_created_rule()
+        self.job = GlueSparkJob(
+            self,
+            "FileProcessor",
+            naming=naming,
+            settings=settings.glue,
+            job_name=naming.file_processor_job,
+            description="CSV objects of the input bucket to Parquet tables of the catalog.",
+            script=JOB_SCRIPT,
+            packages=JOB_PACKAGES,
+            arguments={"output_bucket": naming.output_bucket, "database": naming.database},
+        )
+
+    def _logs_key(self) -> LogsKey:
+        return LogsKey(
+            self,
+            "LogsKey",
+            naming=self.naming,
+            alias=f"alias/{self.naming.trigger_function}-logs",
+            description=f"Encrypts the logs of {self.naming.trigger_function}.",
+            log_group_pattern=self.naming.trigger_log_group,
+        )
+
+    def _trigger_function(self, settings: StageSettings) -> lambda_.Function:
+        n = self.naming
+        log_group = encrypted_log_group(
+            self,
+            "TriggerLogGroup",
+            name=n.trigger_log_group,
+            days=settings.logs.lambda_retention_days,
+            key=self.key,
+        )
+        bundle = lambda_bundle(n.trigger_function, TRIGGER_MODULE, VENDORED)
+        return lambda_.Function(
+            self,
+            "TriggerFunction",
+            function_name=n.trigger_function,
+            description=f"Validates uploads to {n.input_bucket} and starts {n.file_processor_job}.",
+            runtime=LAMBDA_RUNTIME,
+            handler=f"{TRIGGER_MODULE.stem}.handler",
+            code=lambda_.Code.from_asset(str(bundle)),
+            role=iam.Role.from_role_arn(
+                self, "TriggerRole", n.role_arn(n.trigger_role), mutable=False
+            ),
+            timeout=LAMBDA_TIMEOUT,
+            memory_size=LAMBDA_MEMORY_MB,
+            log_group=log_group,
+            retry_attempts=ASYNC_RETRIES,
+            max_event_age=EVENT_MAX_AGE,
+            on_failure=destinations.SqsDestination(self.dead_letter_queue),
+            environment={
+                "JOB_NAME": n.file_processor_job,
+                "OUTPUT_BUCKET": n.output_bucket,
+                "DATABASE": n.database,
+                "MIN_OBJECT_BYTES": str(settings.trigger.min_object_bytes),
+                "MAX_OBJECT_BYTES": str(settings.trigger.max_object_bytes),
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
+        )
+
+    def _object_created_rule(self) -> events.Rule:
+        n = self.naming
+        rule = events.Rule(
+            self,
+            "ObjectCreatedRule",
+            rule_name=n.trigger_rule,
+            description=f"Objects created in {n.input_bucket}, outside its quarantine.",
+            event_pattern=events.EventPattern(
+                source=["aws.s3"],
+                detail_type=["Object Created"],
+                detail={
+                    "bucket": {"name": [n.input_bucket]},
+                    "object": {"key": [{"anything-but": {"prefix": QUARANTINE_PREFIX}}]},
+                },
+            ),
+        )
+        rule.add_target(
+            targets.LambdaFunction(
+                self.trigger,
+                dead_letter_queue=self.dead_letter_queue,
+                retry_attempts=ASYNC_RETRIES,
+                max_event_age=EVENT_MAX_AGE,
+            )
+        )
+        return rule

@@ -1,0 +1,65 @@
+"""The FileProcessorV2 Glue job script: arguments in, one file processed, its summary logged.
+
+Runs unchanged under AWS Glue (uploaded to the assets bucket) and under local Spark (``gdp``,
+the local run, the tests). Arguments::
+
+    --source_bucket B --source_key K [--source_version V] --output_bucket O --database D
+    [--JOB_NAME N --JOB_RUN_ID R]   (set by Glue; the local executor sets them too)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import boto3
+
+from applications_repo.file_processor.job.processor import FileRequest, process_file
+from applications_repo.file_processor.job.summary import RunStatus, RunSummary
+from shared.glue.arguments import resolve_arguments
+from shared.glue.catalog import GlueCatalog
+from shared.glue.session import get_spark
+from shared.glue.storage import job_storage
+
+REQUIRED = ("source_bucket", "source_key", "output_bucket", "database")
+OPTIONAL = ("source_version", "JOB_NAME", "JOB_RUN_ID")
+DEFAULT_JOB_NAME = "FileProcessorV2"
+
+
+class JobRunFailedError(RuntimeError):
+    """Raised at the end of a FAILED run so that Glue marks the run FAILED (and retries it)."""
+
+
+def run(argv: Sequence[str]) -> RunSummary:
+    """Process the object the arguments name; returns the run's summary."""
+    args = resolve_arguments(argv, REQUIRED, OPTIONAL)
+    job_name = args.get("JOB_NAME", DEFAULT_JOB_NAME)
+    run_id = args.get("JOB_RUN_ID") or f"local-{uuid.uuid4().hex[:12]}"
+    spark = get_spark(job_name)
+    with tempfile.TemporaryDirectory(prefix="file-processor-") as workdir:
+        storage = job_storage(boto3.client("s3"), Path(workdir))
+        request = FileRequest(
+            source_uri=f"s3://{args['source_bucket']}/{args['source_key']}",
+            source_version=args.get("source_version") or None,
+            output_root=f"s3://{args['output_bucket']}",
+            job_name=job_name,
+            run_id=run_id,
+        )
+        return process_file(
+            spark, storage, request, GlueCatalog(boto3.client("glue"), args["database"])
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The script's body: log the summary; a FAILED run ends the job run FAILED."""
+    summary = run(sys.argv if argv is None else argv)
+    print(summary.to_json(), flush=True)
+    if summary.status is RunStatus.FAILED:
+        raise JobRunFailedError(summary.error)
+
+
+if __name__ == "__main__":
+    main()

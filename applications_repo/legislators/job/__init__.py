@@ -1,0 +1,1 @@
+"""The ProcessLegislators Glue job: a pure transformation and a thin entry point."""

@@ -1,0 +1,49 @@
+"""Events as AWS delivers them, for the local run and the tests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote_plus
+
+
+def object_created_event(
+    *,
+    bucket: str,
+    key: str,
+    size: int,
+    version_id: str | None,
+    etag: str = "",
+    account: str = "000000000000",
+    region: str = "us-east-1",
+    time: datetime | None = None,
+) -> dict[str, Any]:
+    """An EventBridge "Object Created" event from S3, its key URL-encoded as S3 encodes it
+    (``a b+c.csv`` arrives as ``a+b%2Bc.csv``)."""
+    detail_object: dict[str, Any] = {
+        "key": quote_plus(key, safe="/"),
+        "size": size,
+        "etag": etag,
+        "sequencer": uuid.uuid4().hex[:18].upper(),
+    }
+    if version_id:
+        detail_object["version-id"] = version_id
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": account,
+        "time": (time or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": {
+            "version": "0",
+            "bucket": {"name": bucket},
+            "object": detail_object,
+            "request-id": uuid.uuid4().hex[:16].upper(),
+            "requester": account,
+            "reason": "PutObject",
+        },
+    }

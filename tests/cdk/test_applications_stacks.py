@@ -1,0 +1,145 @@
+"""The applications app's stacks carry every property of the spec's Lambda and Glue tables,
+the event wiring and the dead-letter queue, in dev and prod."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shared.config import StageName
+from shared.constructs.glue_job import scripts_prefix
+from shared.naming import QUARANTINE_PREFIX, AppName, PipelineNaming, StageNaming
+
+STAGES = list(StageName)
+
+
+def only(template, kind: str, properties: dict | None = None) -> dict:
+    found = template.find_resources(kind, {"Properties": properties} if properties else {})
+    assert len(found) == 1, f"{len(found)} {kind}"
+    return next(iter(found.values()))["Properties"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_trigger_function_follows_the_spec_table(applications, stage):
+    n = StageNaming.of(applications.config, stage)
+    settings = applications.config.stages.get(stage)
+    template = applications.stage_template(stage, "file-processor")
+    function = only(template, "AWS::Lambda::Function", {"FunctionName": n.trigger_function})
+    assert function["Runtime"] >= "python3.12"
+    assert (function["Timeout"], function["MemorySize"]) == (30, 128)
+    assert function["Role"] == n.role_arn(n.trigger_role)
+    assert function["Environment"]["Variables"] == {
+        "JOB_NAME": n.file_processor_job,
+        "OUTPUT_BUCKET": n.output_bucket,
+        "DATABASE": n.database,
+        "MIN_OBJECT_BYTES": str(settings.trigger.min_object_bytes),
+        "MAX_OBJECT_BYTES": str(settings.trigger.max_object_bytes),
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+    log_group = only(template, "AWS::Logs::LogGroup", {"LogGroupName": n.trigger_log_group})
+    assert log_group["RetentionInDays"] == settings.logs.lambda_retention_days == 14
+    assert "KmsKeyId" in log_group
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_object_created_events_of_the_input_bucket_reach_the_trigger(applications, stage):
+    n = StageNaming.of(applications.config, stage)
+    template = applications.stage_template(stage, "file-processor")
+    rule = only(template, "AWS::Events::Rule", {"Name": n.trigger_rule})
+    assert rule["EventPattern"] == {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {
+            "bucket": {"name": [n.input_bucket]},
+            "object": {"key": [{"anything-but": {"prefix": QUARANTINE_PREFIX}}]},
+        },
+    }
+    [target] = rule["Targets"]
+    assert "DeadLetterConfig" in target and target["RetryPolicy"]["MaximumRetryAttempts"] == 2
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_failed_invocations_end_in_an_encrypted_dead_letter_queue(applications, stage):
+    n = StageNaming.of(applications.config, stage)
+    template = applications.stage_template(stage, "file-processor")
+    queue = only(template, "AWS::SQS::Queue", {"QueueName": n.trigger_dead_letter_queue})
+    assert queue["SqsManagedSseEnabled"] is True
+    [(queue_id, _)] = template.find_resources(
+        "AWS::SQS::Queue", {"Properties": {"QueueName": n.trigger_dead_letter_queue}}
+    ).items()
+    config = only(template, "AWS::Lambda::EventInvokeConfig")
+    assert config["MaximumRetryAttempts"] == 2
+    assert config["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": [queue_id, "Arn"]
+    }
+    policy = only(template, "AWS::SQS::QueuePolicy")
+    statements = policy["PolicyDocument"]["Statement"]
+    assert any(s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s) for s in statements)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("job", ["file_processor_job", "legislators_job"])
+def test_glue_jobs_follow_the_spec_table(applications, stage, job):
+    n = StageNaming.of(applications.config, stage)
+    glue = applications.config.stages.get(stage).glue
+    name = getattr(n, job)
+    concern = "file-processor" if job == "file_processor_job" else "legislators"
+    properties = only(applications.stage_template(stage, concern), "AWS::Glue::Job", {"Name": name})
+    prefix = f"s3://{n.assets_bucket}/{scripts_prefix(name)}"
+    assert properties["Command"] == {
+        "Name": "glueetl",
+        "PythonVersion": "3",
+        "ScriptLocation": f"{prefix}entrypoint.py",
+    }
+    assert properties["GlueVersion"] == glue.version == "5.1"
+    assert properties["WorkerType"] == glue.worker_type == "G.1X"
+    assert properties["NumberOfWorkers"] == glue.max_workers == 10
+    assert properties["Timeout"] == glue.timeout_minutes == 60
+    assert properties["ExecutionProperty"] == {"MaxConcurrentRuns": 3}
+    assert properties["MaxRetries"] == glue.max_retries
+    assert properties["Role"] == n.role_arn(n.glue_service_role)
+    assert properties["SecurityConfiguration"] == n.glue_security_configuration
+    arguments = properties["DefaultArguments"]
+    assert arguments["--enable-auto-scaling"] == "true"
+    assert arguments["--enable-continuous-cloudwatch-log"] == "true"
+    assert arguments["--enable-metrics"] == ""
+    assert arguments["--enable-observability-metrics"] == "true"
+    assert arguments["--extra-py-files"] == f"{prefix}libraries.zip"
+    assert arguments["--output_bucket"] == n.output_bucket
+    assert arguments["--database"] == n.database
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_job_code_is_deployed_to_the_assets_bucket(applications, stage):
+    n = StageNaming.of(applications.config, stage)
+    template = applications.stage_template(stage, "file-processor")
+    deployment = only(template, "Custom::CDKBucketDeployment")
+    assert deployment["DestinationBucketName"] == n.assets_bucket
+    assert deployment["DestinationBucketKeyPrefix"] == scripts_prefix(n.file_processor_job)
+
+
+def test_the_apps_share_nothing_through_cloudformation_exports(applications):
+    for stack in applications.stacks:
+        text = json.dumps(stack.template)
+        assert "Fn::ImportValue" not in text
+        assert "Export" not in json.dumps(stack.template.get("Outputs", {}))
+
+
+def test_the_applications_pipeline_builds_its_own_app_and_watches_its_folder(applications):
+    [pipeline] = (
+        applications.pipeline_template().find_resources("AWS::CodePipeline::Pipeline").values()
+    )
+    [trigger] = pipeline["Properties"]["Triggers"]
+    paths = trigger["GitConfiguration"]["Push"][0]["FilePaths"]["Includes"]
+    assert paths[0] == f"{AppName.APPLICATIONS.folder}/**"
+    assert f"{AppName.INFRASTRUCTURE.folder}/**" not in paths
+    projects = applications.pipeline_template().find_resources("AWS::CodeBuild::Project")
+    specs = " ".join(p["Properties"]["Source"]["BuildSpec"] for p in projects.values())
+    assert "make synth APP=applications" in specs
+    assert "make post-deploy-test APP=applications STAGE=dev" in specs
+    stage_names = [s["Name"] for s in pipeline["Properties"]["Stages"]]
+    naming = PipelineNaming(AppName.APPLICATIONS)
+    assert stage_names.index(naming.stage_id(StageName.DEV)) < stage_names.index(
+        naming.stage_id(StageName.PROD)
+    )

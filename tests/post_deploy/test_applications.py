@@ -1,0 +1,71 @@
+"""Post-deploy integration test of the applications app: an upload to the input bucket is
+processed into Parquet, and ProcessLegislators runs to SUCCEEDED."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from applications_repo.file_processor.job.layout import OutputLayout, dataset_name, source_id
+from shared.naming import TEST_PREFIX
+from tests.post_deploy.checks import parquet_row_count, wait_for_run
+
+SAMPLE = (
+    Path(__file__).parents[2]
+    / "applications_repo"
+    / "file_processor"
+    / "samples"
+    / "sales"
+    / "2026-11-01.csv"
+)
+SAMPLE_ROWS = 8
+RUN_TIMEOUT_SECONDS = 30 * 60
+
+
+@pytest.fixture
+def uploaded(aws_session, naming):
+    """The sample CSV, uploaded under the integration-test prefix; removed afterwards."""
+    s3 = aws_session.client("s3")
+    key = f"{TEST_PREFIX}{uuid.uuid4().hex[:8]}/{SAMPLE.name}"
+    put = s3.put_object(Bucket=naming.input_bucket, Key=key, Body=SAMPLE.read_bytes())
+    yield key, put.get("VersionId")
+    s3.delete_object(Bucket=naming.input_bucket, Key=key)
+
+
+def test_an_uploaded_csv_becomes_parquet(aws_session, naming, uploaded):
+    key, version = uploaded
+    glue, s3 = aws_session.client("glue"), aws_session.client("s3")
+    run = wait_for_run(
+        glue,
+        naming.file_processor_job,
+        argument="source_key",
+        value=key,
+        timeout_seconds=RUN_TIMEOUT_SECONDS,
+    )
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    head = s3.head_object(Bucket=naming.input_bucket, Key=key)
+    layout = OutputLayout(
+        root=f"s3://{naming.output_bucket}",
+        dataset=dataset_name(key),
+        source_id=source_id(f"s3://{naming.input_bucket}/{key}", version),
+        ingest_date=head["LastModified"].date(),
+        run_id=run["Id"],
+    )
+    prefix = layout.data_prefix.removeprefix(f"s3://{naming.output_bucket}/") + "/"
+    assert parquet_row_count(s3, naming.output_bucket, prefix, layout.source_id) == SAMPLE_ROWS
+
+
+def test_process_legislators_succeeds(aws_session, naming):
+    glue = aws_session.client("glue")
+    marker = uuid.uuid4().hex
+    glue.start_job_run(JobName=naming.legislators_job, Arguments={"--post_deploy_run": marker})
+    run = wait_for_run(
+        glue,
+        naming.legislators_job,
+        argument="post_deploy_run",
+        value=marker,
+        timeout_seconds=RUN_TIMEOUT_SECONDS,
+    )
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
