@@ -35,8 +35,8 @@ node_modules/.installed: package.json package-lock.json | prerequisites
 
 setup: $(BIN)/.installed node_modules/.installed ## Create or refresh .venv and node_modules
 
-run: setup ## Synthesize both apps and show their stacks per account and the gates passed
-	@$(BIN)/gdp synth
+run: setup ## Run the dev stage end to end on a local AWS (moto) and local Spark; FILE=... for yours
+	@$(BIN)/gdp run $(FILE)
 
 test: setup ## ruff, then every test (unit, CDK with cdk-nag and cfn-lint)
 	@$(BIN)/ruff check .

@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 import uuid
+from dataclasses import asdict
 from pathlib import Path
 
 from applications_repo.file_processor.job.processor import FileRequest, process_file
@@ -112,7 +113,7 @@ def run_legislators(args: argparse.Namespace) -> int:
         output_root=str(args.out.resolve()),
         run_id=run_id,
     )
-    print(json.dumps(counts.__dict__), flush=True)
+    print(json.dumps(asdict(counts)), flush=True)
     return 0
 
 

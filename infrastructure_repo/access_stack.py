@@ -10,9 +10,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from shared.application import TEMPORARY_PREFIX
 from shared.compliance import acknowledge
 from shared.config import StageSettings
-from shared.constructs.glue_job import TEMPORARY_PREFIX
 from shared.naming import TEST_PREFIX, AppName, PipelineNaming, StageNaming
 
 GLUE_CATALOG_READ = ("glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartitions")

@@ -10,6 +10,7 @@ from constructs import Construct
 from shared.config import StageSettings
 from shared.constructs.secure_bucket import SecureBucket
 from shared.naming import StageNaming
+from shared.storage_plan import bucket_plans
 
 
 class StorageStack(Stack):
@@ -26,45 +27,19 @@ class StorageStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        storage = settings.storage
-        retain = settings.retain_data
-
-        self.access_logs_bucket = SecureBucket(
-            self,
-            "AccessLogsBucket",
-            bucket_name=naming.access_logs_bucket,
-            access_logs_bucket=None,
-            versioned=False,
-            expiration_days=storage.access_logs_expiration_days,
-            retain=retain,
-        )
-        self.input_bucket = SecureBucket(
-            self,
-            "InputBucket",
-            bucket_name=naming.input_bucket,
-            access_logs_bucket=self.access_logs_bucket,
-            versioned=True,
-            expiration_days=storage.input_expiration_days,
-            noncurrent_expiration_days=storage.noncurrent_version_expiration_days,
-            retain=retain,
-            event_bridge_enabled=True,
-        )
-        self.output_bucket = SecureBucket(
-            self,
-            "OutputBucket",
-            bucket_name=naming.output_bucket,
-            access_logs_bucket=self.access_logs_bucket,
-            versioned=True,
-            expiration_days=storage.output_expiration_days,
-            noncurrent_expiration_days=storage.noncurrent_version_expiration_days,
-            retain=retain,
-        )
-        self.assets_bucket = SecureBucket(
-            self,
-            "AssetsBucket",
-            bucket_name=naming.assets_bucket,
-            access_logs_bucket=self.access_logs_bucket,
-            versioned=False,
-            expiration_days=None,
-            retain=retain,
-        )
+        self.buckets: dict[str, SecureBucket] = {}
+        access_logs: SecureBucket | None = None
+        for plan in bucket_plans(naming, settings):
+            bucket = SecureBucket(
+                self,
+                f"{plan.role.title().replace('_', '')}Bucket",
+                bucket_name=plan.name,
+                access_logs_bucket=access_logs if plan.logged else None,
+                versioned=plan.versioned,
+                expiration_days=plan.expiration_days,
+                noncurrent_expiration_days=plan.noncurrent_expiration_days,
+                retain=settings.retain_data,
+                event_bridge_enabled=plan.event_bridge,
+            )
+            access_logs = access_logs or bucket
+            self.buckets[plan.role] = bucket

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration, Stack
@@ -14,17 +13,15 @@ from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from applications_repo.file_processor.definition import application
+from shared.application import ObjectCreatedHandler
 from shared.bundling import lambda_bundle
 from shared.compliance import acknowledge
 from shared.config import StageSettings
 from shared.constructs.glue_job import GlueSparkJob
 from shared.constructs.logging import LogsKey, encrypted_log_group
-from shared.naming import QUARANTINE_PREFIX, StageNaming
+from shared.naming import StageNaming
 
-HERE = Path(__file__).parent
-TRIGGER_MODULE = HERE / "runtime" / "trigger.py"
-JOB_SCRIPT = HERE / "job" / "entrypoint.py"
-JOB_PACKAGES = ("shared.errors", "shared.glue", "applications_repo.file_processor.job")
 VENDORED = ("aws_lambda_powertools", "typing_extensions")
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 LAMBDA_TIMEOUT = Duration.seconds(30)
@@ -50,11 +47,14 @@ class FileProcessorStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.naming = naming
+        definition = application(naming, settings)
+        [handler] = definition.handlers
+        [job] = definition.jobs
         self.key = self._logs_key()
         self.dead_letter_queue = sqs.Queue(
             self,
             "DeadLetterQueue",
-            queue_name=naming.trigger_dead_letter_queue,
+            queue_name=handler.dead_letter_queue,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=DEAD_LETTER_RETENTION,
@@ -65,18 +65,10 @@ class FileProcessorStack(Stack):
             "This queue is itself the dead-letter queue: it receives the trigger events that "
             "Lambda or EventBridge could not deliver after their retries.",
         )
-        self.trigger = self._trigger_function(settings)
-        self.rule = self._object_created_rule()
+        self.trigger = self._trigger_function(settings, handler)
+        self.rule = self._object_created_rule(handler)
         self.job = GlueSparkJob(
-            self,
-            "FileProcessor",
-            naming=naming,
-            settings=settings.glue,
-            job_name=naming.file_processor_job,
-            description="CSV objects of the input bucket to Parquet tables of the catalog.",
-            script=JOB_SCRIPT,
-            packages=JOB_PACKAGES,
-            arguments={"output_bucket": naming.output_bucket, "database": naming.database},
+            self, "FileProcessor", naming=naming, settings=settings.glue, definition=job
         )
 
     def _logs_key(self) -> LogsKey:
@@ -89,7 +81,9 @@ class FileProcessorStack(Stack):
             log_group_pattern=self.naming.trigger_log_group,
         )
 
-    def _trigger_function(self, settings: StageSettings) -> lambda_.Function:
+    def _trigger_function(
+        self, settings: StageSettings, handler: ObjectCreatedHandler
+    ) -> lambda_.Function:
         n = self.naming
         log_group = encrypted_log_group(
             self,
@@ -98,14 +92,14 @@ class FileProcessorStack(Stack):
             days=settings.logs.lambda_retention_days,
             key=self.key,
         )
-        bundle = lambda_bundle(n.trigger_function, TRIGGER_MODULE, VENDORED)
+        bundle = lambda_bundle(handler.function_name, handler.module, VENDORED)
         return lambda_.Function(
             self,
             "TriggerFunction",
-            function_name=n.trigger_function,
+            function_name=handler.function_name,
             description=f"Validates uploads to {n.input_bucket} and starts {n.file_processor_job}.",
             runtime=LAMBDA_RUNTIME,
-            handler=f"{TRIGGER_MODULE.stem}.handler",
+            handler=f"{handler.module.stem}.{handler.handler.rsplit(':', 1)[1]}",
             code=lambda_.Code.from_asset(str(bundle)),
             role=iam.Role.from_role_arn(
                 self, "TriggerRole", n.role_arn(n.trigger_role), mutable=False
@@ -116,29 +110,22 @@ class FileProcessorStack(Stack):
             retry_attempts=ASYNC_RETRIES,
             max_event_age=EVENT_MAX_AGE,
             on_failure=destinations.SqsDestination(self.dead_letter_queue),
-            environment={
-                "JOB_NAME": n.file_processor_job,
-                "OUTPUT_BUCKET": n.output_bucket,
-                "DATABASE": n.database,
-                "MIN_OBJECT_BYTES": str(settings.trigger.min_object_bytes),
-                "MAX_OBJECT_BYTES": str(settings.trigger.max_object_bytes),
-                "POWERTOOLS_LOG_LEVEL": "INFO",
-            },
+            environment=dict(handler.environment),
         )
 
-    def _object_created_rule(self) -> events.Rule:
+    def _object_created_rule(self, handler: ObjectCreatedHandler) -> events.Rule:
         n = self.naming
         rule = events.Rule(
             self,
             "ObjectCreatedRule",
             rule_name=n.trigger_rule,
-            description=f"Objects created in {n.input_bucket}, outside its quarantine.",
+            description=f"Objects created in {handler.bucket}, outside its quarantine.",
             event_pattern=events.EventPattern(
                 source=["aws.s3"],
                 detail_type=["Object Created"],
                 detail={
-                    "bucket": {"name": [n.input_bucket]},
-                    "object": {"key": [{"anything-but": {"prefix": QUARANTINE_PREFIX}}]},
+                    "bucket": {"name": [handler.bucket]},
+                    "object": {"key": [{"anything-but": {"prefix": handler.excluded_prefix}}]},
                 },
             ),
         )

@@ -161,13 +161,19 @@ class GlueSettings(Settings):
     max_workers: Annotated[int, Field(ge=2, le=299)] = 10
     timeout_minutes: Annotated[int, Field(ge=1, le=2880)] = 60
     max_concurrent_runs: Annotated[int, Field(ge=1, le=1000)] = 3
-    max_retries: Annotated[int, Field(ge=0, le=10)] = 1
+    run_queuing: bool = True
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 0
 
     @model_validator(mode="after")
     def _workers_ordered(self) -> GlueSettings:
         if self.max_workers < self.min_workers:
             raise ValueError(
                 f"max_workers ({self.max_workers}) is below min_workers ({self.min_workers})"
+            )
+        if self.run_queuing and self.max_retries:
+            raise ValueError(
+                f"max_retries ({self.max_retries}) must be 0 while run_queuing is true: Glue "
+                "queues runs only for jobs without retries"
             )
         if self.max_workers > self.min_workers != AUTO_SCALING_FLOOR:
             raise ValueError(

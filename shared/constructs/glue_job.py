@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-
 from aws_cdk import Duration
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
@@ -12,6 +9,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from shared.application import GlueJobDefinition, default_arguments, scripts_prefix
 from shared.bootstrap import CDK_QUALIFIER
 from shared.bundling import GLUE_LIBRARIES_ZIP, glue_bundle
 from shared.compliance import acknowledge
@@ -30,29 +28,20 @@ WORKER_TYPES = {
     "G.4X": glue.WorkerType.G_4X,
     "G.8X": glue.WorkerType.G_8X,
 }
-SCRIPTS_PREFIX = "scripts"
-TEMPORARY_PREFIX = "temporary"
-
-
-def scripts_prefix(job_name: str) -> str:
-    """Where a job's script and libraries live in the assets bucket."""
-    return f"{SCRIPTS_PREFIX}/{job_name}/"
 
 
 class GlueSparkJob(Construct):
     """A ``glueetl`` Python 3 job: version, workers (auto scaling between the configured
-    minimum and maximum), timeout, concurrency and retries from the stage's settings;
-    continuous logging, job and observability metrics on; the stage's Glue security
-    configuration; run as the stage's GlueServiceRole.
+    minimum and maximum), timeout, concurrency and retries from the stage's settings; runs
+    beyond the concurrency limit wait in Glue's queue instead of failing; continuous logging,
+    job and observability metrics on; the stage's Glue security configuration; run as the
+    stage's GlueServiceRole.
 
     The script and the repository packages it imports are deployed to
     ``s3://glue-assets-v2-{stage}-{account}/scripts/{job}/``.
 
     Args:
-        job_name: from the naming module.
-        script: the job's entry-point script.
-        packages: dotted names of the repository packages the script imports.
-        arguments: the job's default arguments (without the leading ``--``).
+        definition: the job as its application defines it.
     """
 
     def __init__(
@@ -62,16 +51,13 @@ class GlueSparkJob(Construct):
         *,
         naming: StageNaming,
         settings: GlueSettings,
-        job_name: str,
-        description: str,
-        script: Path,
-        packages: Sequence[str],
-        arguments: Mapping[str, str],
+        definition: GlueJobDefinition,
     ) -> None:
         super().__init__(scope, construct_id)
+        job_name, script = definition.name, definition.script
         assets = s3.Bucket.from_bucket_name(self, "AssetsBucket", naming.assets_bucket)
         prefix = scripts_prefix(job_name)
-        bundle = glue_bundle(job_name, script, packages)
+        bundle = glue_bundle(job_name, script, definition.packages)
         self.deployment = s3deploy.BucketDeployment(
             self,
             "Code",
@@ -84,17 +70,11 @@ class GlueSparkJob(Construct):
         role = iam.Role.from_role_arn(
             self, "ServiceRole", naming.role_arn(naming.glue_service_role), mutable=False
         )
-        auto_scaling = settings.max_workers > settings.min_workers
-        default_arguments = {
-            "--TempDir": f"s3://{naming.assets_bucket}/{TEMPORARY_PREFIX}/{job_name}/",
-            "--enable-auto-scaling": str(auto_scaling).lower(),
-            **{f"--{key}": value for key, value in arguments.items()},
-        }
         self.job = glue.PySparkEtlJob(
             self,
             "Job",
             job_name=job_name,
-            description=description,
+            description=definition.description,
             role=role,
             script=glue.Code.from_bucket(assets, f"{prefix}{script.name}"),
             extra_python_files=[glue.Code.from_bucket(assets, f"{prefix}{GLUE_LIBRARIES_ZIP}")],
@@ -112,7 +92,8 @@ class GlueSparkJob(Construct):
             continuous_logging=glue.ContinuousLoggingProps(enabled=True),
             enable_metrics=True,
             enable_observability_metrics=True,
-            default_arguments=default_arguments,
+            job_run_queuing_enabled=settings.run_queuing,
+            default_arguments=default_arguments(naming, settings, definition),
         )
         self.job.node.add_dependency(self.deployment)
         acknowledge_bucket_deployment(self.deployment, naming)

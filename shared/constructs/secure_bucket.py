@@ -7,8 +7,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from shared.compliance import acknowledge
-
-ABORT_INCOMPLETE_UPLOADS_DAYS = 7
+from shared.storage_plan import ABORT_INCOMPLETE_UPLOADS_DAYS
 
 
 class SecureBucket(s3.Bucket):

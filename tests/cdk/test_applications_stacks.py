@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from shared.application import scripts_prefix
 from shared.config import StageName
-from shared.constructs.glue_job import scripts_prefix
 from shared.naming import QUARANTINE_PREFIX, AppName, PipelineNaming, StageNaming
 
 STAGES = list(StageName)
@@ -97,7 +97,8 @@ def test_glue_jobs_follow_the_spec_table(applications, stage, job):
     assert properties["NumberOfWorkers"] == glue.max_workers == 10
     assert properties["Timeout"] == glue.timeout_minutes == 60
     assert properties["ExecutionProperty"] == {"MaxConcurrentRuns": 3}
-    assert properties["MaxRetries"] == glue.max_retries
+    assert properties["MaxRetries"] == glue.max_retries == 0
+    assert properties["JobRunQueuingEnabled"] is glue.run_queuing is True
     assert properties["Role"] == n.role_arn(n.glue_service_role)
     assert properties["SecurityConfiguration"] == n.glue_security_configuration
     arguments = properties["DefaultArguments"]

@@ -123,7 +123,6 @@ def wait_for_run(
     value: str,
     timeout_seconds: float,
     poll_seconds: float = 5.0,
-    sleep=None,
 ) -> dict:
     """Wait until the run started with ``--argument value`` ends; returns it.
 
@@ -132,14 +131,13 @@ def wait_for_run(
     """
     import time  # noqa: PLC0415
 
-    sleep = sleep or time.sleep
     deadline = time.monotonic() + timeout_seconds
     run = None
     while time.monotonic() < deadline:
         run = find_run(glue_client, job_name, argument, value)
         if run and run["JobRunState"] in TERMINAL_RUN_STATES:
             return run
-        sleep(poll_seconds)
+        time.sleep(poll_seconds)
     state = run["JobRunState"] if run else "never started"
     raise AssertionError(
         f"{job_name} run for --{argument} {value}: {state} after {timeout_seconds}s"

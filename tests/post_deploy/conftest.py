@@ -12,6 +12,7 @@ another endpoint, such as the local moto server.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import boto3
 import pytest
@@ -36,6 +37,20 @@ def naming(platform_config: PlatformConfig, stage: StageName) -> StageNaming:
 @pytest.fixture(scope="session")
 def settings(platform_config: PlatformConfig, stage: StageName) -> StageSettings:
     return platform_config.stages.get(stage)
+
+
+@dataclass(frozen=True)
+class RunPolling:
+    """How long to wait for a Glue run, and how often to look."""
+
+    timeout_seconds: float
+    poll_seconds: float
+
+
+@pytest.fixture(scope="session")
+def run_polling() -> RunPolling:
+    """In AWS a run takes minutes: look every few seconds, for up to half an hour."""
+    return RunPolling(timeout_seconds=30 * 60, poll_seconds=5)
 
 
 @pytest.fixture(scope="session")

@@ -4,24 +4,16 @@ processed into Parquet, and ProcessLegislators runs to SUCCEEDED."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import pytest
 
+from applications_repo.file_processor.definition import SAMPLES
 from applications_repo.file_processor.job.layout import OutputLayout, dataset_name, source_id
 from shared.naming import TEST_PREFIX
 from tests.post_deploy.checks import parquet_row_count, wait_for_run
 
-SAMPLE = (
-    Path(__file__).parents[2]
-    / "applications_repo"
-    / "file_processor"
-    / "samples"
-    / "sales"
-    / "2026-11-01.csv"
-)
+SAMPLE = SAMPLES / "sales" / "2026-11-01.csv"
 SAMPLE_ROWS = 8
-RUN_TIMEOUT_SECONDS = 30 * 60
 
 
 @pytest.fixture
@@ -34,7 +26,7 @@ def uploaded(aws_session, naming):
     s3.delete_object(Bucket=naming.input_bucket, Key=key)
 
 
-def test_an_uploaded_csv_becomes_parquet(aws_session, naming, uploaded):
+def test_an_uploaded_csv_becomes_parquet(aws_session, naming, uploaded, run_polling):
     key, version = uploaded
     glue, s3 = aws_session.client("glue"), aws_session.client("s3")
     run = wait_for_run(
@@ -42,7 +34,8 @@ def test_an_uploaded_csv_becomes_parquet(aws_session, naming, uploaded):
         naming.file_processor_job,
         argument="source_key",
         value=key,
-        timeout_seconds=RUN_TIMEOUT_SECONDS,
+        timeout_seconds=run_polling.timeout_seconds,
+        poll_seconds=run_polling.poll_seconds,
     )
     assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
     head = s3.head_object(Bucket=naming.input_bucket, Key=key)
@@ -57,7 +50,7 @@ def test_an_uploaded_csv_becomes_parquet(aws_session, naming, uploaded):
     assert parquet_row_count(s3, naming.output_bucket, prefix, layout.source_id) == SAMPLE_ROWS
 
 
-def test_process_legislators_succeeds(aws_session, naming):
+def test_process_legislators_succeeds(aws_session, naming, run_polling):
     glue = aws_session.client("glue")
     marker = uuid.uuid4().hex
     glue.start_job_run(JobName=naming.legislators_job, Arguments={"--post_deploy_run": marker})
@@ -66,6 +59,7 @@ def test_process_legislators_succeeds(aws_session, naming):
         naming.legislators_job,
         argument="post_deploy_run",
         value=marker,
-        timeout_seconds=RUN_TIMEOUT_SECONDS,
+        timeout_seconds=run_polling.timeout_seconds,
+        poll_seconds=run_polling.poll_seconds,
     )
     assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")

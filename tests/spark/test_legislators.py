@@ -60,7 +60,8 @@ def test_the_job_writes_parquet_partitioned_by_organization_and_registers_it(spa
             catalog=GlueCatalog(glue, "db"),
         )
         partitions = glue.get_partitions(DatabaseName="db", TableName=TABLE)["Partitions"]
-    assert counts.__dict__ == {"persons": 6, "memberships": 9, "organizations": 3, "history": 7}
+    assert (counts.persons, counts.memberships, counts.organizations) == (6, 9, 3)
+    assert counts.history == 7 and counts.output == f"{tmp_path}/{TABLE}/"
     folders = sorted(p.name for p in (tmp_path / TABLE).iterdir())
     assert folders == ["org_name=Democrat", "org_name=House", "org_name=Senate"]
     assert pq.read_table(tmp_path / TABLE / "org_name=House").num_rows == 4

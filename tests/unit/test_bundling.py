@@ -10,8 +10,9 @@ import zipfile
 
 import pytest
 
-from applications_repo.file_processor import infrastructure as file_processor
-from applications_repo.legislators import infrastructure as legislators
+from applications_repo.file_processor import definition as file_processor
+from applications_repo.file_processor import infrastructure as file_processor_stack
+from applications_repo.legislators import definition as legislators
 from shared.bundling import GLUE_LIBRARIES_ZIP, glue_bundle, lambda_bundle
 
 JOBS = {
@@ -55,7 +56,9 @@ def test_glue_libraries_are_deterministic_and_hold_no_cdk_code():
 
 
 def test_the_lambda_bundle_holds_the_handler_and_powertools():
-    bundle = lambda_bundle("test-trigger", file_processor.TRIGGER_MODULE, file_processor.VENDORED)
+    bundle = lambda_bundle(
+        "test-trigger", file_processor.TRIGGER_MODULE, file_processor_stack.VENDORED
+    )
     assert (bundle / "trigger.py").is_file()
     assert (bundle / "aws_lambda_powertools" / "__init__.py").is_file()
     assert not list(bundle.rglob("__pycache__"))

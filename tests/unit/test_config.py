@@ -103,6 +103,14 @@ def test_cross_field_rules(tmp_path):
     assert any("stages.dev.glue: max_workers (3) is below min_workers (5)" in p for p in problems)
 
 
+def test_retries_need_run_queuing_off(tmp_path):
+    path = write_config(tmp_path, {"stages.prod.glue": {"max_retries": 2}})
+    [problem] = problems_of(path)
+    assert "max_retries (2) must be 0 while run_queuing is true" in problem
+    path = write_config(tmp_path, {"stages.prod.glue": {"max_retries": 2, "run_queuing": False}})
+    assert load_config(path, environ={}).stages.prod.glue.max_retries == 2
+
+
 def test_prod_data_is_always_retained(tmp_path):
     path = write_config(tmp_path, {"stages.prod.retain_data": False})
     [problem] = problems_of(path)

@@ -40,7 +40,8 @@ def run(argv: Sequence[str]) -> RunSummary:
     run_id = args.get("JOB_RUN_ID") or f"local-{uuid.uuid4().hex[:12]}"
     spark = get_spark(job_name)
     with tempfile.TemporaryDirectory(prefix="file-processor-") as workdir:
-        storage = job_storage(boto3.client("s3"), Path(workdir))
+        aws = boto3.session.Session()
+        storage = job_storage(aws.client("s3"), Path(workdir))
         request = FileRequest(
             source_uri=f"s3://{args['source_bucket']}/{args['source_key']}",
             source_version=args.get("source_version") or None,
@@ -49,7 +50,7 @@ def run(argv: Sequence[str]) -> RunSummary:
             run_id=run_id,
         )
         return process_file(
-            spark, storage, request, GlueCatalog(boto3.client("glue"), args["database"])
+            spark, storage, request, GlueCatalog(aws.client("glue"), args["database"])
         )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -273,7 +274,8 @@ def _write_staged(
     checked = checked_records(
         spark, storage.spark_input(request.source_uri, request.source_version), sample, columns
     )
-    observation = Observation("file_processor")
+    # Observations are named per session: concurrent runs in one session need their own.
+    observation = Observation(f"file_processor_{request.run_id}_{uuid.uuid4().hex[:8]}")
     observed = checked.observe(
         observation,
         F.count(F.lit(1)).alias("rows"),

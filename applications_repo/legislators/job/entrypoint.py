@@ -16,6 +16,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -78,6 +79,7 @@ def process_legislators(
         memberships=frames[MEMBERSHIPS_FILE].count(),
         organizations=frames[ORGANIZATIONS_FILE].count(),
         history=written,
+        output=f"{target}/",
     )
     if catalog is not None:
         folders = sorted(
@@ -103,21 +105,22 @@ def run(argv: Sequence[str]) -> HistoryCounts:
     spark = get_spark(args.get("JOB_NAME", "ProcessLegislators"))
     run_id = args.get("JOB_RUN_ID") or f"local-{uuid.uuid4().hex[:12]}"
     with tempfile.TemporaryDirectory(prefix="legislators-") as workdir:
-        storage = job_storage(boto3.client("s3"), Path(workdir))
+        aws = boto3.session.Session()
+        storage = job_storage(aws.client("s3"), Path(workdir))
         return process_legislators(
             spark,
             storage,
             input_uri=args["input_uri"],
             output_root=f"s3://{args['output_bucket']}",
             run_id=run_id,
-            catalog=GlueCatalog(boto3.client("glue"), args["database"]),
+            catalog=GlueCatalog(aws.client("glue"), args["database"]),
         )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The script's body: log the counts."""
     counts = run(sys.argv if argv is None else argv)
-    print(json.dumps(counts.__dict__), flush=True)
+    print(json.dumps(asdict(counts)), flush=True)
 
 
 if __name__ == "__main__":

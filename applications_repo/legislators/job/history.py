@@ -17,12 +17,21 @@ ORGANIZATION_PREFIX = "org_"
 
 @dataclass(frozen=True)
 class HistoryCounts:
-    """Rows in each input and in the history."""
+    """Rows in each input and in the history, and where the history was written."""
 
     persons: int
     memberships: int
     organizations: int
     history: int
+    output: str = ""
+
+    @property
+    def rows_read(self) -> int:
+        return self.persons + self.memberships + self.organizations
+
+    @property
+    def rows_written(self) -> int:
+        return self.history
 
 
 def organizations_for_join(organizations: DataFrame) -> DataFrame:

@@ -1,0 +1,60 @@
+"""FileProcessorV2 as an application: its trigger, its job and its samples, for one stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shared.application import Application, GlueJobDefinition, ObjectCreatedHandler
+from shared.config import StageSettings
+from shared.naming import QUARANTINE_PREFIX, StageNaming
+
+HERE = Path(__file__).parent
+TRIGGER_MODULE = HERE / "runtime" / "trigger.py"
+TRIGGER_HANDLER = "applications_repo.file_processor.runtime.trigger:handler"
+TRIGGER_LOGGER = "glue-trigger"
+JOB_SCRIPT = HERE / "job" / "entrypoint.py"
+JOB_PACKAGES = ("shared.errors", "shared.glue", "applications_repo.file_processor.job")
+JOB_RUNNER = "applications_repo.file_processor.job.entrypoint:run"
+SAMPLES = HERE / "samples"
+
+
+def trigger_environment(naming: StageNaming, settings: StageSettings) -> dict[str, str]:
+    """GlueTriggerLambda's environment."""
+    return {
+        "JOB_NAME": naming.file_processor_job,
+        "OUTPUT_BUCKET": naming.output_bucket,
+        "DATABASE": naming.database,
+        "MIN_OBJECT_BYTES": str(settings.trigger.min_object_bytes),
+        "MAX_OBJECT_BYTES": str(settings.trigger.max_object_bytes),
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+
+
+def application(naming: StageNaming, settings: StageSettings) -> Application:
+    """FileProcessorV2 of one stage."""
+    return Application(
+        name="file_processor",
+        jobs=(
+            GlueJobDefinition(
+                name=naming.file_processor_job,
+                description="CSV objects of the input bucket to Parquet tables of the catalog.",
+                script=JOB_SCRIPT,
+                packages=JOB_PACKAGES,
+                arguments={"output_bucket": naming.output_bucket, "database": naming.database},
+                runner=JOB_RUNNER,
+            ),
+        ),
+        handlers=(
+            ObjectCreatedHandler(
+                function_name=naming.trigger_function,
+                module=TRIGGER_MODULE,
+                handler=TRIGGER_HANDLER,
+                bucket=naming.input_bucket,
+                excluded_prefix=QUARANTINE_PREFIX,
+                environment=trigger_environment(naming, settings),
+                logger_name=TRIGGER_LOGGER,
+                dead_letter_queue=naming.trigger_dead_letter_queue,
+            ),
+        ),
+        samples=SAMPLES,
+    )

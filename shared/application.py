@@ -1,0 +1,133 @@
+"""What an application of ``applications_repo/`` is made of, independent of where it runs.
+
+The CDK stacks deploy these definitions to AWS; the local run provisions and runs the same
+definitions on moto and local Spark. An application registers a factory in the
+``gdp.applications`` entry-point group (see pyproject.toml); nothing in ``shared/`` names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import import_module
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Protocol
+
+from shared.config import GlueSettings, StageSettings
+from shared.naming import StageNaming
+
+APPLICATIONS_GROUP = "gdp.applications"
+SCRIPTS_PREFIX = "scripts"
+TEMPORARY_PREFIX = "temporary"
+
+
+def load_object(dotted: str) -> Any:
+    """``package.module:attribute`` -> the attribute."""
+    module, _, attribute = dotted.partition(":")
+    return getattr(import_module(module), attribute)
+
+
+@dataclass(frozen=True)
+class GlueJobDefinition:
+    """A Glue job of an application.
+
+    Attributes:
+        name: the job's name (from the naming module).
+        description: what it does, in one sentence.
+        script: the entry-point script Glue runs.
+        packages: the repository packages the script imports (shipped as ``--extra-py-files``).
+        arguments: the job's default arguments, without the leading ``--``.
+        runner: ``module:function`` that runs the job in-process from Glue-style ``argv``
+            (what the local Glue executor calls).
+    """
+
+    name: str
+    description: str
+    script: Path
+    packages: tuple[str, ...]
+    arguments: Mapping[str, str]
+    runner: str
+
+
+def scripts_prefix(job_name: str) -> str:
+    """Where a job's script and libraries live in the assets bucket."""
+    return f"{SCRIPTS_PREFIX}/{job_name}/"
+
+
+def default_arguments(
+    naming: StageNaming, settings: GlueSettings, definition: GlueJobDefinition
+) -> dict[str, str]:
+    """A job's own default arguments: its temporary directory, auto scaling, and the
+    arguments its application defines (the CDK construct adds the logging and metrics flags)."""
+    auto_scaling = settings.max_workers > settings.min_workers
+    return {
+        "--TempDir": f"s3://{naming.assets_bucket}/{TEMPORARY_PREFIX}/{definition.name}/",
+        "--enable-auto-scaling": str(auto_scaling).lower(),
+        **{f"--{key}": value for key, value in definition.arguments.items()},
+    }
+
+
+@dataclass(frozen=True)
+class ObjectCreatedHandler:
+    """A Lambda function fired by "Object Created" events of a bucket.
+
+    Attributes:
+        function_name: the function's name (from the naming module).
+        module: the function's one source file; ``handler`` is its entry point.
+        handler: ``module:function`` to call in-process.
+        bucket: the bucket whose events fire it.
+        excluded_prefix: keys under this prefix do not fire it.
+        environment: the function's environment variables.
+        logger_name: the name its Powertools logger logs under.
+        dead_letter_queue: where events go when the function keeps failing on them.
+    """
+
+    function_name: str
+    module: Path
+    handler: str
+    bucket: str
+    excluded_prefix: str
+    environment: Mapping[str, str]
+    logger_name: str
+    dead_letter_queue: str
+
+
+@dataclass(frozen=True)
+class SampleRun:
+    """A job run the local run starts itself, after putting sample data where the job reads.
+
+    Attributes:
+        job_name: the job to run.
+        data: a local folder of sample files.
+        location: the S3 prefix the job reads by default (a public data set in AWS); locally
+            the sample files are put there.
+    """
+
+    job_name: str
+    data: Path
+    location: str
+
+
+@dataclass(frozen=True)
+class Application:
+    """One application: its jobs, its event handlers, its sample inputs."""
+
+    name: str
+    jobs: tuple[GlueJobDefinition, ...] = ()
+    handlers: tuple[ObjectCreatedHandler, ...] = ()
+    samples: Path | None = None
+    sample_runs: tuple[SampleRun, ...] = ()
+
+
+class ApplicationFactory(Protocol):
+    """Builds an application's definition for one stage."""
+
+    def __call__(self, naming: StageNaming, settings: StageSettings) -> Application: ...
+
+
+def installed_applications(naming: StageNaming, settings: StageSettings) -> list[Application]:
+    """Every registered application, defined for one stage."""
+    entries = sorted(entry_points(group=APPLICATIONS_GROUP), key=lambda e: e.name)
+    factories: list[Callable[..., Application]] = [entry.load() for entry in entries]
+    return [factory(naming, settings) for factory in factories]

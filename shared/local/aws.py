@@ -1,0 +1,172 @@
+"""An embedded AWS for the local run: moto's server on 127.0.0.1, in this process.
+
+Starting it points every boto3 client of the process at it (``AWS_ENDPOINT_URL``, test
+credentials, the stage's account and region); stopping it restores the environment. Two things
+AWS Glue does and moto does not are added while it runs: job run queuing (runs beyond a job's
+concurrency wait instead of failing) and the run fields a finished run reports (error message,
+execution time).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+import requests
+from moto.glue import models as glue_models
+from moto.moto_api import state_manager
+from moto.server import ThreadedMotoServer
+
+from shared.naming import StageNaming
+
+LOCALHOST = "127.0.0.1"
+RUN_MODEL = "glue::job_run"
+QUEUING_ATTRIBUTE = "job_run_queuing_enabled"
+# Runs stay where the local Glue executor puts them; moto never advances them on its own.
+NEVER = 10**12
+WAITING, STARTING, RUNNING = "WAITING", "STARTING", "RUNNING"
+ACTIVE_STATES = (STARTING, RUNNING)
+_lock = threading.Lock()
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind((LOCALHOST, 0))
+        return probe.getsockname()[1]
+
+
+class LocalAws:
+    """moto's server for one stage account, and boto3 pointed at it.
+
+    Attributes:
+        endpoint: the server's URL.
+        session: a boto3 session into it.
+    """
+
+    def __init__(self, naming: StageNaming, port: int | None = None) -> None:
+        self.naming = naming
+        self.port = port or free_port()
+        self.endpoint = f"http://{LOCALHOST}:{self.port}"
+        self._server = ThreadedMotoServer(ip_address=LOCALHOST, port=self.port, verbose=False)
+        self._saved_environment: dict[str, str | None] = {}
+        self.session: boto3.Session | None = None
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """What a shell needs to reach this AWS (``aws --endpoint-url`` aside)."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": self.naming.region,
+            "AWS_REGION": self.naming.region,
+            "MOTO_ACCOUNT_ID": self.naming.account,
+        }
+
+    def start(self) -> LocalAws:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        for name, value in self.environment.items():
+            self._saved_environment[name] = os.environ.get(name)
+            os.environ[name] = value
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            self._saved_environment[name] = os.environ.pop(name, None)
+        self._server.start()
+        # moto's backends live in this process: start from an empty account every time.
+        requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
+        _install_glue_emulation()
+        self.session = boto3.session.Session(region_name=self.naming.region)
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+        _remove_glue_emulation()
+        for name, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def __enter__(self) -> LocalAws:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def glue_job(self, name: str) -> Any | None:
+        """moto's record of a Glue job (``None`` once deleted), for the local executor."""
+        backend = glue_models.glue_backends[self.naming.account][self.naming.region]
+        return backend.jobs.get(name)
+
+
+_originals: dict[str, Any] = {}
+
+
+def _install_glue_emulation() -> None:
+    with _lock:
+        if _originals:
+            return
+        _originals["start_job_run"] = glue_models.FakeJob.start_job_run
+        _originals["as_dict"] = glue_models.FakeJobRun.as_dict
+        glue_models.FakeJob.start_job_run = _start_job_run_with_queuing
+        glue_models.FakeJobRun.as_dict = _run_as_dict
+    state_manager.set_transition(RUN_MODEL, {"progression": "manual", "times": NEVER})
+
+
+def _remove_glue_emulation() -> None:
+    with _lock:
+        if not _originals:
+            return
+        glue_models.FakeJob.start_job_run = _originals.pop("start_job_run")
+        glue_models.FakeJobRun.as_dict = _originals.pop("as_dict")
+    state_manager.unset_transition(RUN_MODEL)
+
+
+def _start_job_run_with_queuing(job: Any, **arguments: Any) -> str:
+    """StartJobRun as Glue does it when the job queues runs: past the concurrency limit the
+    run waits (WAITING) instead of failing with ConcurrentRunsExceededException."""
+    start = _originals["start_job_run"]
+    if not getattr(job, QUEUING_ATTRIBUTE, False):
+        return start(job, **arguments)
+    with _lock:
+        limit = job.execution_property.get("MaxConcurrentRuns", 1)
+        active = sum(1 for run in job.job_runs if run.status in ACTIVE_STATES)
+        saved = job.execution_property
+        job.execution_property = {**saved, "MaxConcurrentRuns": NEVER}
+        try:
+            run_id = start(job, **arguments)
+        finally:
+            job.execution_property = saved
+        if active >= limit:
+            job.job_runs[-1].status = WAITING
+        return run_id
+
+
+def _run_as_dict(run: Any) -> dict[str, Any]:
+    """A run as GetJobRun returns it, with what the executor recorded at its end."""
+    described = _originals["as_dict"](run)
+    for field, attribute in (
+        ("ErrorMessage", "error_message"),
+        ("ExecutionTime", "execution_seconds"),
+    ):
+        value = getattr(run, attribute, None)
+        if value is not None:
+            described[field] = value
+    return described
+
+
+@contextmanager
+def local_aws(naming: StageNaming) -> Iterator[LocalAws]:
+    """Run moto for ``naming``'s account while the block runs."""
+    aws = LocalAws(naming)
+    aws.start()
+    try:
+        yield aws
+    finally:
+        aws.stop()

@@ -1,0 +1,272 @@
+"""S3 -> EventBridge -> Lambda, on this machine: every new object version in a watched
+bucket becomes an "Object Created" event, delivered to the real handler in this process.
+
+Delivery is what Lambda does with an asynchronous invocation: on an error the event is tried
+twice more, then sent to the function's dead-letter queue. Whoever uploads (``gdp run``, a
+test, ``aws s3 cp`` during ``gdp run --keep``), the object is delivered.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from shared.application import ObjectCreatedHandler
+from shared.local.events import object_created_event
+
+RETRY_DELAYS_SECONDS = (1.0, 2.0)
+POLL_SECONDS = 0.2
+_environment_lock = threading.Lock()
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Delivery:
+    """What became of one object's event."""
+
+    bucket: str
+    key: str
+    version_id: str | None
+    size: int
+    outcome: str = "PENDING"
+    detail: str = ""
+    job_run_id: str | None = None
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    """The context object Lambda passes to a handler."""
+
+    function_name: str
+    aws_request_id: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 128
+    function_version: str = "$LATEST"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+class LocalEventBus:
+    """Watches the handlers' buckets and delivers their object events.
+
+    Args:
+        session: a boto3 session into the local AWS.
+        handlers: the functions to deliver to, with the bucket each listens to.
+        logs_dir: where each function's log lines go.
+        progress: called with one line per delivery.
+    """
+
+    def __init__(
+        self,
+        session,
+        handlers: Sequence[ObjectCreatedHandler],
+        *,
+        account: str,
+        region: str,
+        logs_dir: Path,
+        progress: Progress = lambda line: None,
+        retry_delays: Sequence[float] = RETRY_DELAYS_SECONDS,
+    ) -> None:
+        self.s3 = session.client("s3")
+        self.sqs = session.client("sqs")
+        self.handlers = list(handlers)
+        self.account, self.region = account, region
+        self.logs_dir = Path(logs_dir)
+        self.progress = progress
+        self.retry_delays = tuple(retry_delays)
+        self.deliveries: dict[tuple[str, str, str | None], Delivery] = {}
+        self._seen: set[tuple[str, str, str | None]] = set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._busy = threading.Event()
+        self._functions: dict[str, Callable[..., Any]] = {}
+
+    def start(self) -> LocalEventBus:
+        """Watch from now on: objects that exist already are not new.
+
+        Each handler's module is loaded afresh, as Lambda starts a new execution environment:
+        nothing it cached (clients of an earlier local AWS) carries over.
+        """
+        for handler in self.handlers:
+            module = import_module(handler.handler.partition(":")[0])
+            self._functions[handler.function_name] = getattr(
+                importlib.reload(module), handler.handler.partition(":")[2]
+            )
+            self._seen.update(self._versions(handler.bucket))
+        self._thread = threading.Thread(target=self._loop, name="local-event-bus", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+
+    def idle(self) -> bool:
+        """No delivery is running and every object seen so far has been delivered."""
+        return not self._busy.is_set() and all(
+            d.outcome != "PENDING" for d in self.deliveries.values()
+        )
+
+    def poll_once(self) -> int:
+        """Deliver the events of objects created since the last poll; returns how many."""
+        delivered = 0
+        for handler in self.handlers:
+            for identity, size, etag in self._new_versions(handler.bucket):
+                bucket, key, version = identity
+                if key.startswith(handler.excluded_prefix):
+                    continue
+                delivery = Delivery(bucket, key, version, size)
+                self.deliveries[identity] = delivery
+                self._deliver(handler, delivery, etag)
+                delivered += 1
+        return delivered
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._busy.set()
+            try:
+                self.poll_once()
+            finally:
+                self._busy.clear()
+            self._stop.wait(POLL_SECONDS)
+
+    def _versions(self, bucket: str) -> Iterator[tuple[str, str, str | None]]:
+        for identity, _, _ in self._listing(bucket):
+            yield identity
+
+    def _listing(self, bucket: str) -> Iterator[tuple[tuple[str, str, str | None], int, str]]:
+        pages = self.s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
+        for page in pages:
+            for version in page.get("Versions", []):
+                version_id = version.get("VersionId")
+                identity = (bucket, version["Key"], None if version_id == "null" else version_id)
+                yield identity, version["Size"], version.get("ETag", "").strip('"')
+
+    def _new_versions(self, bucket: str) -> list[tuple[tuple[str, str, str | None], int, str]]:
+        fresh = [item for item in self._listing(bucket) if item[0] not in self._seen]
+        self._seen.update(identity for identity, _, _ in fresh)
+        return fresh
+
+    def _deliver(self, handler: ObjectCreatedHandler, delivery: Delivery, etag: str) -> None:
+        event = object_created_event(
+            bucket=delivery.bucket,
+            key=delivery.key,
+            size=delivery.size,
+            version_id=delivery.version_id,
+            etag=etag,
+            account=self.account,
+            region=self.region,
+        )
+        function = self._functions[handler.function_name]
+        error: Exception | None = None
+        for attempt, delay in enumerate((0.0, *self.retry_delays), start=1):
+            if delay:
+                time.sleep(delay)
+            delivery.attempts = attempt
+            try:
+                with self._invocation(handler):
+                    result = function(event, self._context(handler))
+            except Exception as failure:  # a failed invocation is retried, as Lambda does
+                error = failure
+                self.progress(
+                    f"{handler.function_name}: attempt {attempt} failed for {delivery.key}: "
+                    f"{type(failure).__name__}: {failure}"
+                )
+                continue
+            self._record(delivery, result)
+            return
+        self._dead_letter(handler, event, delivery, error)
+
+    def _record(self, delivery: Delivery, result: Mapping[str, Any]) -> None:
+        delivery.outcome = str(result.get("status", "DELIVERED"))
+        delivery.job_run_id = result.get("job_run_id")
+        delivery.detail = str(result.get("reason", ""))
+        if delivery.outcome == "REJECTED":
+            self.progress(f"trigger rejected {delivery.key}: {delivery.detail}")
+        elif delivery.job_run_id:
+            self.progress(f"trigger started {delivery.job_run_id[:11]} for {delivery.key}")
+
+    def _dead_letter(
+        self,
+        handler: ObjectCreatedHandler,
+        event: dict[str, Any],
+        delivery: Delivery,
+        error: Exception | None,
+    ) -> None:
+        """Send the event to the dead-letter queue in Lambda's on-failure record format."""
+        message = f"{type(error).__name__}: {error}" if error else "unknown error"
+        record = {
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": self._function_arn(handler),
+                "condition": "RetriesExhausted",
+                "approximateInvokeCount": delivery.attempts,
+            },
+            "requestPayload": event,
+            "responseContext": {"statusCode": 200, "functionError": "Unhandled"},
+            "responsePayload": {"errorMessage": message},
+        }
+        queue_url = self.sqs.get_queue_url(QueueName=handler.dead_letter_queue)["QueueUrl"]
+        self.sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
+        delivery.outcome, delivery.detail = "DEAD_LETTERED", message
+        self.progress(
+            f"{delivery.key}: retries exhausted, event sent to {handler.dead_letter_queue}"
+        )
+
+    def _function_arn(self, handler: ObjectCreatedHandler) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{handler.function_name}"
+
+    def _context(self, handler: ObjectCreatedHandler) -> LambdaContext:
+        return LambdaContext(
+            function_name=handler.function_name,
+            aws_request_id=str(uuid.uuid4()),
+            invoked_function_arn=self._function_arn(handler),
+        )
+
+    @contextmanager
+    def _invocation(self, handler: ObjectCreatedHandler) -> Iterator[None]:
+        """The function's environment and its log file (its logs and metrics lines), for one
+        invocation. Invocations take turns: environment and stdout are the process's."""
+        log_file = self.logs_dir / f"{handler.function_name}.log"
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        streams = [
+            h
+            for h in logging.getLogger(handler.logger_name).handlers
+            if isinstance(h, logging.StreamHandler)
+        ]
+        with (
+            _environment_lock,
+            log_file.open("a", encoding="utf-8") as log,
+            redirect_stdout(log),
+        ):
+            saved = {name: os.environ.get(name) for name in handler.environment}
+            previous = [h.setStream(log) for h in streams]
+            os.environ.update(handler.environment)
+            try:
+                yield
+            finally:
+                for stream_handler, stream in zip(streams, previous, strict=True):
+                    stream_handler.setStream(stream)
+                for name, value in saved.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value

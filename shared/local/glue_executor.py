@@ -1,0 +1,173 @@
+"""AWS Glue, on this machine: runs the job runs started in the local AWS on local Spark.
+
+A run started with StartJobRun (by the trigger, a test, or ``aws glue start-job-run``) is
+picked up, given the job's default arguments merged with its own, and executed by the job's
+real entry point. Each job's MaxConcurrentRuns is honoured: runs beyond it wait (Glue's run
+queuing) and start when a slot frees. Every run's state, timing and error are recorded in the
+local AWS (GetJobRun shows them) and its log is written to a file.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from shared.application import GlueJobDefinition, load_object
+from shared.local.aws import RUNNING, STARTING, WAITING, LocalAws
+
+POLL_SECONDS = 0.2
+SUCCEEDED, FAILED = "SUCCEEDED", "FAILED"
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunRecord:
+    """One job run as the executor saw it."""
+
+    job_name: str
+    run_id: str
+    arguments: dict[str, str]
+    state: str = WAITING
+    started: datetime | None = None
+    ended: datetime | None = None
+    result: Any = None
+    error: str | None = None
+    log_file: Path | None = None
+    queued: bool = field(default=False)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started and self.ended:
+            return (self.ended - self.started).total_seconds()
+        return None
+
+
+class LocalGlueExecutor:
+    """Executes the local AWS's job runs for the given jobs, in background threads."""
+
+    def __init__(
+        self,
+        aws: LocalAws,
+        jobs: Sequence[GlueJobDefinition],
+        *,
+        logs_dir: Path,
+        progress: Progress = lambda line: None,
+    ) -> None:
+        self.aws = aws
+        self.jobs = {job.name: job for job in jobs}
+        self.logs_dir = Path(logs_dir)
+        self.progress = progress
+        self.runs: dict[str, RunRecord] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(max_workers=sum(self._limit(j) for j in self.jobs))
+
+    def start(self) -> LocalGlueExecutor:
+        self._thread = threading.Thread(target=self._loop, name="local-glue", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+    def idle(self) -> bool:
+        """No run waits or runs."""
+        with self._lock:
+            waiting = [
+                run
+                for job in self._existing_jobs()
+                for run in job.job_runs
+                if run.status in (STARTING, WAITING, RUNNING)
+            ]
+        return not waiting
+
+    def _existing_jobs(self) -> list[Any]:
+        return [job for name in self.jobs if (job := self.aws.glue_job(name)) is not None]
+
+    def _limit(self, job_name: str) -> int:
+        job = self.aws.glue_job(job_name)
+        return int(job.execution_property.get("MaxConcurrentRuns", 1)) if job else 1
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.schedule()
+            self._stop.wait(POLL_SECONDS)
+
+    def schedule(self) -> None:
+        """Start every waiting run that fits under its job's concurrency limit."""
+        for job in self._existing_jobs():
+            name = job.name
+            with self._lock:
+                running = sum(1 for run in job.job_runs if run.status == RUNNING)
+                pending = [run for run in job.job_runs if run.status in (STARTING, WAITING)]
+                for run in pending:
+                    if run.job_run_id not in self.runs and run.status == WAITING:
+                        self.progress(f"{name} {run.job_run_id[:11]} waits in the queue")
+                        self.runs[run.job_run_id] = RunRecord(
+                            name, run.job_run_id, dict(run.arguments or {}), queued=True
+                        )
+                free = max(0, self._limit(name) - running)
+                for run in sorted(pending, key=lambda r: r.started_on)[:free]:
+                    run.status = RUNNING
+                    record = self.runs.setdefault(
+                        run.job_run_id, RunRecord(name, run.job_run_id, dict(run.arguments or {}))
+                    )
+                    record.state, record.started = RUNNING, datetime.now(UTC)
+                    self._pool.submit(self._execute, run, record)
+
+    def _execute(self, run: Any, record: RunRecord) -> None:
+        job = self.jobs[record.job_name]
+        argv = ["glue-job", "--JOB_NAME", job.name, "--JOB_RUN_ID", record.run_id]
+        for key, value in record.arguments.items():
+            argv += [key, value]
+        record.log_file = self.logs_dir / job.name / f"{record.run_id}.log"
+        record.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.progress(f"{job.name} {record.run_id[:11]} running")
+        try:
+            record.result = load_object(job.runner)(argv)
+            failure = _reported_failure(record.result)
+        except Exception as error:  # the run fails, as a Glue job whose script raises
+            failure = f"{type(error).__name__}: {error}".splitlines()[0]
+            record.log_file.write_text(traceback.format_exc(), encoding="utf-8")
+        else:
+            record.log_file.write_text(_as_json(record.result) + "\n", encoding="utf-8")
+        record.ended = datetime.now(UTC)
+        record.state = FAILED if failure else SUCCEEDED
+        record.error = failure
+        run.error_message = failure
+        run.execution_seconds = round(record.duration_seconds or 0)
+        run.completed_on = record.ended
+        run.modified_on = record.ended
+        with self._lock:
+            run.status = record.state
+        outcome = f"FAILED: {failure}" if failure else "SUCCEEDED"
+        self.progress(
+            f"{job.name} {record.run_id[:11]} {outcome} in {record.duration_seconds:.1f}s"
+        )
+
+
+def _reported_failure(result: Any) -> str | None:
+    """A result that says it failed (FileProcessorV2's summary) fails the run."""
+    if str(getattr(result, "status", "")) == FAILED:
+        return str(getattr(result, "error", "") or "the job reported FAILED")
+    return None
+
+
+def _as_json(result: Any) -> str:
+    if hasattr(result, "to_json"):
+        return result.to_json()
+    if is_dataclass(result):
+        return json.dumps(asdict(result), default=str)
+    return json.dumps(result, default=str)

@@ -1,0 +1,392 @@
+"""``gdp run``: one stage of the platform, end to end, on this machine.
+
+moto on 127.0.0.1 is the AWS API; the stage is provisioned from the config; sample files (or
+the user's) are uploaded through boto3 as a user would; the real trigger handler receives each
+"Object Created" event; the real Glue job entry points run on local Spark; a summary shows
+what happened to every input.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from shared.application import Application, installed_applications
+from shared.config import REPOSITORY_ROOT, PlatformConfig, StageName
+from shared.errors import PlatformError
+from shared.local.aws import LocalAws
+from shared.local.event_bus import LocalEventBus
+from shared.local.glue_executor import FAILED, LocalGlueExecutor, RunRecord
+from shared.local.provision import provision_stage
+from shared.naming import StageNaming
+
+WORK_ROOT = REPOSITORY_ROOT / ".local-run"
+IGNORED_SAMPLE_SUFFIXES = (".md",)
+WAIT_TIMEOUT_SECONDS = 600.0
+WAIT_POLL_SECONDS = 0.2
+
+Output = Callable[[str], None]
+
+
+class LocalRunTimeout(PlatformError):  # noqa: N818 (reads as what happened)
+    """The inputs were not all processed in time."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One object the run uploaded, and what it is called in the summary."""
+
+    label: str
+    bucket: str
+    key: str
+    version_id: str | None
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One line of the final table."""
+
+    input: str
+    run_id: str
+    state: str
+    rows_read: int | None
+    rows_written: int | None
+    rows_rejected: int | None
+    output: str
+    seconds: float | None
+    note: str = ""
+
+
+class LocalStage:
+    """A provisioned stage in a local AWS, with its event delivery and Glue executor running.
+
+    Used by ``gdp run`` and by the integration tests; ``upload`` and ``wait`` drive it.
+    """
+
+    def __init__(
+        self,
+        config: PlatformConfig,
+        stage: StageName,
+        *,
+        workdir: Path,
+        progress: Output = lambda line: None,
+        retry_delays: Sequence[float] | None = None,
+    ) -> None:
+        self.naming = StageNaming.of(config, stage)
+        self.settings = config.stages.get(stage)
+        self.applications: list[Application] = installed_applications(self.naming, self.settings)
+        self.workdir = Path(workdir)
+        self.logs_dir = self.workdir / "logs"
+        self.progress = progress
+        self.retry_delays = retry_delays
+        self.aws = LocalAws(self.naming)
+        self.bus: LocalEventBus | None = None
+        self.executor: LocalGlueExecutor | None = None
+
+    def __enter__(self) -> LocalStage:
+        self.aws.start()
+        try:
+            provision_stage(self.aws, self.naming, self.settings, self.applications)
+            self.stage_sample_data()
+            handlers = [h for app in self.applications for h in app.handlers]
+            extra = {"retry_delays": self.retry_delays} if self.retry_delays is not None else {}
+            self.bus = LocalEventBus(
+                self.aws.session,
+                handlers,
+                account=self.naming.account,
+                region=self.naming.region,
+                logs_dir=self.logs_dir,
+                progress=self.progress,
+                **extra,
+            ).start()
+            self.executor = LocalGlueExecutor(
+                self.aws,
+                [job for app in self.applications for job in app.jobs],
+                logs_dir=self.logs_dir,
+                progress=self.progress,
+            ).start()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for part in (self.bus, self.executor):
+            if part is not None:
+                part.stop()
+        self.aws.stop()
+
+    @property
+    def session(self):
+        return self.aws.session
+
+    def upload(self, path: Path, key: str, bucket: str | None = None) -> Upload:
+        """Put one file into the input bucket (or ``bucket``), as a user would."""
+        bucket = bucket or self.naming.input_bucket
+        with path.open("rb") as body:
+            put = self.session.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+        self.progress(f"uploaded s3://{bucket}/{key} ({path.stat().st_size} bytes)")
+        return Upload(key, bucket, key, put.get("VersionId"))
+
+    def stage_sample_data(self) -> None:
+        """Put each application's sample data where its job reads by default (in AWS, a
+        public data set; here, the same bucket and prefix in the local AWS)."""
+        s3 = self.session.client("s3")
+        existing = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+        for application in self.applications:
+            for sample in application.sample_runs:
+                bucket, _, prefix = sample.location.removeprefix("s3://").partition("/")
+                if bucket not in existing:
+                    s3.create_bucket(Bucket=bucket)
+                    existing.add(bucket)
+                for path in sorted(sample.data.iterdir()):
+                    if path.is_file() and path.suffix not in IGNORED_SAMPLE_SUFFIXES:
+                        self.upload(path, f"{prefix}{path.name}", bucket=bucket)
+
+    def start_sample_runs(self) -> list[tuple[str, str]]:
+        """Start the runs of each application's sample data; (label, run id) per run."""
+        started = []
+        glue = self.session.client("glue")
+        for application in self.applications:
+            for sample in application.sample_runs:
+                run = glue.start_job_run(JobName=sample.job_name)
+                self.progress(
+                    f"started {sample.job_name} {run['JobRunId'][:11]} on {sample.location}"
+                )
+                started.append((f"{sample.job_name} sample", run["JobRunId"]))
+        return started
+
+    def wait(self, uploads: Sequence[Upload], timeout: float = WAIT_TIMEOUT_SECONDS) -> None:
+        """Until every upload is delivered and no run waits or runs."""
+        assert self.bus is not None and self.executor is not None
+        watched = {h.bucket for app in self.applications for h in app.handlers}
+        expected = {(u.bucket, u.key, u.version_id) for u in uploads if u.bucket in watched}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            delivered = expected <= set(self.bus.deliveries)
+            if delivered and self.bus.idle() and self.executor.idle():
+                return
+            time.sleep(WAIT_POLL_SECONDS)
+        raise LocalRunTimeout(f"inputs not all processed after {timeout:.0f}s")
+
+    def summary(
+        self, uploads: Sequence[Upload], runs: Sequence[tuple[str, str]]
+    ) -> list[SummaryRow]:
+        """The final table: each upload and each sample run."""
+        assert self.bus is not None and self.executor is not None
+        rows = []
+        for upload in uploads:
+            delivery = self.bus.deliveries.get((upload.bucket, upload.key, upload.version_id))
+            if delivery is None:
+                rows.append(
+                    SummaryRow(upload.label, "-", "NOT DELIVERED", None, None, None, "", None)
+                )
+            elif delivery.job_run_id:
+                rows.append(self._run_row(upload.label, self.executor.runs[delivery.job_run_id]))
+            else:
+                rows.append(
+                    SummaryRow(
+                        upload.label,
+                        "-",
+                        delivery.outcome,
+                        None,
+                        None,
+                        None,
+                        "",
+                        None,
+                        note=f"{delivery.outcome.lower()} by the trigger: {delivery.detail}",
+                    )
+                )
+        rows += [self._run_row(label, self.executor.runs[run_id]) for label, run_id in runs]
+        return rows
+
+    def _run_row(self, label: str, record: RunRecord) -> SummaryRow:
+        result: Any = record.result
+        state = record.state
+        note = ""
+        if record.state == FAILED:
+            note = f"{record.error} (log: {_relative(record.log_file)})"
+        elif str(getattr(result, "status", "")) == "REJECTED":
+            state, note = "REJECTED", f"rejected by the job: {result.error}"
+        elif getattr(result, "rejects", None):
+            note = f"rejected rows: {result.rejects}"
+        output = str(getattr(result, "output", "") or "")
+        output = output.removeprefix(f"s3://{self.naming.output_bucket}/")
+        return SummaryRow(
+            label,
+            record.run_id[:11],
+            state,
+            getattr(result, "rows_read", None),
+            getattr(result, "rows_written", None),
+            getattr(result, "rows_rejected", None),
+            output,
+            record.duration_seconds,
+            note,
+        )
+
+    def dead_letters(self) -> int:
+        """Messages waiting in the stage's dead-letter queues."""
+        sqs = self.session.client("sqs")
+        total = 0
+        for handler in (h for app in self.applications for h in app.handlers):
+            url = sqs.get_queue_url(QueueName=handler.dead_letter_queue)["QueueUrl"]
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+            )["Attributes"]
+            total += int(attributes["ApproximateNumberOfMessages"])
+        return total
+
+
+def sample_files(applications: Sequence[Application]) -> list[tuple[Path, str]]:
+    """Each application's sample files, keyed by their path under its samples folder."""
+    files = []
+    for application in applications:
+        if application.samples is None:
+            continue
+        for path in sorted(application.samples.rglob("*")):
+            if path.is_file() and path.suffix not in IGNORED_SAMPLE_SUFFIXES:
+                files.append((path, path.relative_to(application.samples).as_posix()))
+    return files
+
+
+def run_locally(
+    config: PlatformConfig,
+    stage: StageName,
+    files: Sequence[Path],
+    *,
+    keep: bool = False,
+    out: Output | None = None,
+) -> int:
+    """``gdp run``: returns 0 when every run succeeded and nothing was dead-lettered.
+
+    Output goes to the standard output of the moment the run starts, so that function
+    invocations, which send their own stdout to their log file, cannot swallow it.
+    """
+    if out is None:
+        stream = sys.stdout
+
+        def out(line: str) -> None:
+            print(line, file=stream, flush=True)
+
+    started = time.monotonic()
+    lock = threading.Lock()
+
+    def progress(line: str) -> None:
+        with lock:
+            out(f"{time.monotonic() - started:6.1f}s  {line}")
+
+    workdir = WORK_ROOT / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    with LocalStage(config, stage, workdir=workdir, progress=progress) as local:
+        naming = local.naming
+        progress(
+            f"moto at {local.aws.endpoint} is account {naming.account} ({naming.region}); "
+            f"stage {stage} provisioned"
+        )
+        inputs = [(path, path.name) for path in files] or sample_files(local.applications)
+        uploads = [local.upload(path, key) for path, key in inputs]
+        runs = [] if files else local.start_sample_runs()
+        local.wait(uploads)
+        rows = local.summary(uploads, runs)
+        dead = local.dead_letters()
+        out("")
+        out(render_table(rows))
+        for row in rows:
+            if row.note:
+                out(f"  {row.input}: {row.note}")
+        out("")
+        out(where_to_look(local, dead, keep=keep))
+        if keep:
+            _wait_for_interrupt(out)
+    failed = any(row.state in (FAILED, "NOT DELIVERED", "DEAD_LETTERED") for row in rows)
+    return 1 if failed or dead else 0
+
+
+COLUMNS = ("input", "run", "state", "read", "written", "rejected", "output", "seconds")
+
+
+def render_table(rows: Sequence[SummaryRow]) -> str:
+    """The summary as an aligned text table."""
+    cells = [COLUMNS] + [
+        (
+            row.input,
+            row.run_id,
+            row.state,
+            _number(row.rows_read),
+            _number(row.rows_written),
+            _number(row.rows_rejected),
+            row.output or "-",
+            f"{row.seconds:.1f}" if row.seconds is not None else "-",
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
+    numeric = {3, 4, 5, 7}
+    lines = []
+    for line in cells:
+        lines.append(
+            "  ".join(
+                value.rjust(widths[i]) if i in numeric else value.ljust(widths[i])
+                for i, value in enumerate(line)
+            ).rstrip()
+        )
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def where_to_look(local: LocalStage, dead_letters: int, *, keep: bool) -> str:
+    """Endpoint, buckets, logs, and (when the server stays up) commands to paste."""
+    n = local.naming
+    queues = ", ".join(h.dead_letter_queue for a in local.applications for h in a.handlers)
+    lines = [
+        f"endpoint      {local.aws.endpoint}",
+        f"input         s3://{n.input_bucket}/",
+        f"output        s3://{n.output_bucket}/ (tables in {n.database})",
+        f"dead letters  {dead_letters} in {queues}",
+        f"logs          {_relative(local.logs_dir)}/",
+    ]
+    if not keep:
+        lines.append("(the local AWS stops now; `.venv/bin/gdp run --keep` keeps it up to explore)")
+        return "\n".join(lines)
+    endpoint = f"aws --endpoint-url {local.aws.endpoint}"
+    environment = " ".join(
+        f"{k}={v}"
+        for k, v in local.aws.environment.items()
+        if k.startswith("AWS_") and k != "AWS_ENDPOINT_URL"
+    )
+    lines += [
+        "",
+        "The local AWS stays up until Ctrl-C. In another shell:",
+        f"  export {environment}",
+        f"  {endpoint} s3 ls s3://{n.output_bucket}/ --recursive",
+        f"  {endpoint} glue get-tables --database-name {n.database} --query 'TableList[].Name'",
+        f"  {endpoint} glue get-job-runs --job-name {n.file_processor_job}",
+        f"  {endpoint} s3 cp my.csv s3://{n.input_bucket}/my/my.csv   # processed like the samples",
+    ]
+    return "\n".join(lines)
+
+
+def _wait_for_interrupt(out: Output) -> None:
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        out("stopping the local AWS")
+
+
+def _number(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def _relative(path: Path | None) -> str:
+    if path is None:
+        return "-"
+    try:
+        return str(path.relative_to(REPOSITORY_ROOT))
+    except ValueError:
+        return str(path)

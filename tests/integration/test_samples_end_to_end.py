@@ -1,0 +1,95 @@
+"""The bundled samples through the local stage, checked as a user would: through boto3 and
+pyarrow, on what landed in S3, the catalog, Glue's run history and the dead-letter queue."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from shared.local.run import sample_files
+from tests.post_deploy.checks import parquet_row_count
+
+pytestmark = pytest.mark.integration
+
+EXPECTED_ROWS = {"sales": 8, "customers": 6, "orders": 6, "sensors": 10}
+
+
+@pytest.fixture(scope="module")
+def processed(local_stage):
+    """Every sample uploaded, delivered and processed; the legislators sample run too."""
+    uploads = [
+        local_stage.upload(path, key) for path, key in sample_files(local_stage.applications)
+    ]
+    runs = local_stage.start_sample_runs()
+    local_stage.wait(uploads)
+    return {row.input: row for row in local_stage.summary(uploads, runs)}
+
+
+def output_keys(s3, bucket: str, prefix: str) -> list[str]:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+
+def test_every_csv_sample_ran_to_success_and_the_empty_one_started_nothing(processed, local_stage):
+    assert processed["broken/empty.csv"].state == "REJECTED"
+    assert "empty file (0 bytes)" in processed["broken/empty.csv"].note
+    glue = local_stage.session.client("glue")
+    runs = glue.get_job_runs(JobName=local_stage.naming.file_processor_job)["JobRuns"]
+    sources = {run["Arguments"]["--source_key"] for run in runs}
+    assert {key for key in processed if key.endswith(".csv")} - sources == {"broken/empty.csv"}
+    assert {run["JobRunState"] for run in runs} == {"SUCCEEDED"}
+
+
+@pytest.mark.parametrize(("dataset", "rows"), EXPECTED_ROWS.items())
+def test_parquet_row_counts(processed, local_stage, dataset, rows):
+    s3 = local_stage.session.client("s3")
+    assert parquet_row_count(s3, local_stage.naming.output_bucket, f"{dataset}/") == rows
+
+
+def test_parquet_columns_are_typed_and_carry_the_metadata_columns(processed, local_stage):
+    s3 = local_stage.session.client("s3")
+    bucket = local_stage.naming.output_bucket
+    [key] = [k for k in output_keys(s3, bucket, "sales/") if k.endswith(".parquet")]
+    schema = pq.read_schema(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+    types = {field.name: str(field.type) for field in schema}
+    assert types["order_id"] == "int64"
+    assert types["unit_price"] == "decimal128(38, 2)"
+    assert types["discounted"] == "bool"
+    assert types["order_date"] == "date32[day]"
+    assert {"processed_at", "source_file", "processing_job"} <= set(types)
+
+
+def test_rejected_rows_are_kept_with_line_and_reason(processed, local_stage):
+    s3 = local_stage.session.client("s3")
+    bucket = local_stage.naming.output_bucket
+    [key] = output_keys(s3, bucket, "rejects/orders/")
+    rejects = [
+        json.loads(line)
+        for line in s3.get_object(Bucket=bucket, Key=key)["Body"].read().splitlines()
+    ]
+    assert [(r["line"], r["reason"]) for r in rejects] == [
+        (3, "expected 4 fields, found 3"),
+        (5, "expected 4 fields, found 5"),
+    ]
+    row = processed["orders/orders_with_bad_rows.csv"]
+    assert (row.rows_read, row.rows_written, row.rows_rejected) == (8, 6, 2)
+
+
+def test_the_catalog_knows_every_table(processed, local_stage):
+    glue = local_stage.session.client("glue")
+    tables = glue.get_tables(DatabaseName=local_stage.naming.database)["TableList"]
+    assert {t["Name"] for t in tables} >= {*EXPECTED_ROWS, "legislators_history"}
+    sales = next(t for t in tables if t["Name"] == "sales")
+    assert sales["PartitionKeys"] == [{"Name": "ingest_date", "Type": "string"}]
+
+
+def test_the_legislators_sample_gives_its_hand_counted_history(processed):
+    row = processed["ProcessLegislators-dev sample"]
+    assert (row.state, row.rows_written) == ("SUCCEEDED", 7)
+
+
+def test_nothing_is_left_in_the_dead_letter_queue(processed, local_stage):
+    assert local_stage.dead_letters() == 0
