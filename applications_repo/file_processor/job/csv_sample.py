@@ -9,6 +9,40 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 SAMPLE_BYTES = 1024 * 1024
+UNCOMPRESSED = "upload the CSV uncompressed"
+EXPORT_CSV = "export it as CSV"
+AS_UTF8 = "save it as UTF-8"
+# File signatures of content that is not CSV text: what it is, and what to do instead.
+SIGNATURES = (
+    (b"\x1f\x8b", "gzip-compressed data", UNCOMPRESSED),
+    (b"PK\x03\x04", "a zip archive (or an .xlsx workbook)", UNCOMPRESSED),
+    (b"BZh", "bzip2-compressed data", UNCOMPRESSED),
+    (b"\xfd7zXZ\x00", "xz-compressed data", UNCOMPRESSED),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed data", UNCOMPRESSED),
+    (b"PAR1", "a Parquet file", EXPORT_CSV),
+    (b"\xd0\xcf\x11\xe0", "an OLE2 document (an .xls workbook?)", EXPORT_CSV),
+    (b"%PDF", "a PDF document", EXPORT_CSV),
+    (codecs.BOM_UTF32_LE, "UTF-32 text", AS_UTF8),
+    (codecs.BOM_UTF32_BE, "UTF-32 text", AS_UTF8),
+    (codecs.BOM_UTF16_LE, "UTF-16 text", AS_UTF8),
+    (codecs.BOM_UTF16_BE, "UTF-16 text", AS_UTF8),
+)
+
+
+class NotCsvTextError(ValueError):
+    """The bytes are not CSV text (compressed, binary, or an unsupported encoding)."""
+
+
+def content_problem(data: bytes) -> str | None:
+    """Why the first bytes of a file cannot be CSV text, or ``None`` when they can be."""
+    for signature, name, advice in SIGNATURES:
+        if data.startswith(signature):
+            return f"{name}, not CSV text: {advice}"
+    if b"\x00" in data:
+        return "binary data (NUL bytes), not CSV text"
+    return None
+
+
 MAX_SAMPLE_ROWS = 10_000
 UTF8 = "UTF-8"
 LATIN1 = "ISO-8859-1"
@@ -36,8 +70,15 @@ class CsvSample:
 
 
 def read_sample(stream: BinaryIO, sample_bytes: int = SAMPLE_BYTES) -> CsvSample:
-    """Read at most ``sample_bytes`` of a CSV stream and parse what is whole in them."""
+    """Read at most ``sample_bytes`` of a CSV stream and parse what is whole in them.
+
+    Raises:
+        NotCsvTextError: when the bytes are compressed, binary or UTF-16/32.
+    """
     data = stream.read(sample_bytes + 1)
+    problem = content_problem(data)
+    if problem:
+        raise NotCsvTextError(problem)
     complete = len(data) <= sample_bytes
     data = data[:sample_bytes]
     has_bom = data.startswith(codecs.BOM_UTF8)

@@ -27,12 +27,27 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 
-from pyspark.sql import Column, DataFrame, Observation, SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from applications_repo.file_processor.job.column_names import PARTITION_COLUMN, clean_names
-from applications_repo.file_processor.job.csv_sample import SAMPLE_BYTES, CsvSample, read_sample
+from applications_repo.file_processor.job.column_names import PARTITION_COLUMN
+from applications_repo.file_processor.job.column_plan import (
+    METADATA_COLUMNS,
+    PlannedColumn,
+    header_metadata,
+    metadata_values,
+    output,
+    plan_columns,
+    problem,
+    sql_string,
+)
+from applications_repo.file_processor.job.csv_sample import (
+    SAMPLE_BYTES,
+    CsvSample,
+    NotCsvTextError,
+    read_sample,
+)
 from applications_repo.file_processor.job.layout import (
     OutputLayout,
     dataset_name,
@@ -40,14 +55,6 @@ from applications_repo.file_processor.job.layout import (
 )
 from applications_repo.file_processor.job.record_locator import RecordPosition, locate_records
 from applications_repo.file_processor.job.summary import RunStatus, RunSummary
-from applications_repo.file_processor.job.type_inference import (
-    FALSE_WORDS,
-    NULL_TOKENS,
-    TRUE_WORDS,
-    ColumnType,
-    Kind,
-    infer_type,
-)
 from shared.errors import PlatformError
 from shared.glue.catalog import CatalogColumn, GlueCatalog, Partition
 from shared.glue.storage import Storage
@@ -59,7 +66,6 @@ ROW = "_row"
 REASON = "_reason"
 ROW_MASK = (1 << 33) - 1  # monotonically_increasing_id: the row index within the partition
 MAX_REJECTED_ROWS = 100_000
-VALUE_SHOWN_CHARS = 60
 REJECTS_CONTENT_TYPE = "application/x-ndjson"
 
 
@@ -88,20 +94,6 @@ class FileRequest:
     run_id: str
     dataset: str | None = None
     sample_bytes: int = SAMPLE_BYTES
-
-
-@dataclass(frozen=True)
-class PlannedColumn:
-    """A source column: position, header name, output name, type."""
-
-    index: int
-    raw_name: str
-    name: str
-    type: ColumnType
-
-    @property
-    def field(self) -> str:
-        return f"_c{self.index}"
 
 
 def process_file(
@@ -147,7 +139,10 @@ def _process(
     if stat.size == 0:
         raise FileRejectedError("empty file (0 bytes)")
     with storage.open(source, version) as stream:
-        sample = read_sample(stream, request.sample_bytes)
+        try:
+            sample = read_sample(stream, request.sample_bytes)
+        except NotCsvTextError as problem:
+            raise FileRejectedError(str(problem)) from None
     if not sample.header:
         raise FileRejectedError("no header line: the file holds only blank lines")
     # A local file is named like a key of its folder: .../sales/day.csv -> sales/day.csv
@@ -187,7 +182,7 @@ def _process(
             layout.dataset,
             layout.table_location,
             [CatalogColumn(c.name, c.type.spark_sql, c.raw_name) for c in columns]
-            + [CatalogColumn(name, kind) for name, kind in METADATA_CATALOG_TYPES],
+            + [CatalogColumn(name, kind) for name, kind in METADATA_COLUMNS],
             [CatalogColumn(PARTITION_COLUMN, "string")],
             [Partition((layout.ingest_date.isoformat(),), layout.partition)],
         )
@@ -205,52 +200,6 @@ def _process(
     )
     storage.put(layout.manifest_file, summary.to_json().encode(), "application/json")
     return summary
-
-
-METADATA_CATALOG_TYPES = (
-    ("processed_at", "timestamp"),
-    ("source_file", "string"),
-    ("processing_job", "string"),
-)
-
-
-def plan_columns(
-    sample: CsvSample, existing: Sequence[CatalogColumn] | None = None
-) -> list[PlannedColumn]:
-    """Output names and types of the header's columns.
-
-    Types come from the sample; a column the dataset's table already has keeps the table's
-    type, so every file of a dataset writes the same schema.
-    """
-    names = clean_names(sample.header)
-    known = {c.name: c.type for c in existing or []}
-    planned = []
-    for index, (raw, name) in enumerate(zip(sample.header, names, strict=True)):
-        values = [row[index] if index < len(row) else None for row in sample.rows]
-        inferred = infer_type(values)
-        kind = _from_catalog(known[name], inferred) if name in known else inferred
-        planned.append(PlannedColumn(index, raw, name, kind))
-    return planned
-
-
-def _from_catalog(catalog_type: str, inferred: ColumnType) -> ColumnType:
-    if catalog_type.startswith("decimal("):
-        scale = int(catalog_type.rstrip(")").split(",")[1])
-        return ColumnType(Kind.DECIMAL, scale=scale)
-    by_name = {
-        "boolean": Kind.BOOLEAN,
-        "bigint": Kind.INTEGER,
-        "double": Kind.DOUBLE,
-        "timestamp": Kind.TIMESTAMP,
-        "string": Kind.STRING,
-    }
-    if catalog_type == "date":
-        return (
-            inferred
-            if inferred.kind is Kind.DATE
-            else ColumnType(Kind.DATE, date_format="yyyy-MM-dd")
-        )
-    return ColumnType(by_name.get(catalog_type, Kind.STRING))
 
 
 @dataclass(frozen=True)
@@ -281,9 +230,7 @@ def _write_staged(
         F.count(F.lit(1)).alias("rows"),
         F.sum(F.when(F.col(REASON) != "", 1).otherwise(0)).alias("rejected"),
     )
-    good = observed.where(F.col(REASON) == "").select(
-        *output_columns(columns, request.source_uri, request.job_name, started)
-    )
+    good = written_rows(observed, columns, request.source_uri, request.job_name, started)
     spark_path = storage.spark_output(layout.staging)
     good.write.mode("overwrite").parquet(spark_path)
     counts = observation.get
@@ -298,7 +245,7 @@ def _write_staged(
     if rejected_count:
         rejected = [
             (RecordPosition(r[BLOCK_START], r[BLOCK_LENGTH], r[ROW]), r[REASON], r[CORRUPT])
-            for r in checked.where(F.col(REASON) != "")
+            for r in checked.where(f"{REASON} != ''")
             .select(BLOCK_START, BLOCK_LENGTH, ROW, REASON, CORRUPT)
             .collect()
         ]
@@ -335,69 +282,31 @@ def checked_records(
         .option("maxColumns", max(20480, len(columns) + 1))
         .csv(path)
     )
-    reasons = [F.when(F.col(CORRUPT).isNotNull(), F.lit(f"expected {len(columns)} fields"))]
-    reasons += [_value_problem(c) for c in columns if c.type.kind is not Kind.STRING]
-    return raw.select(
+    wrong_width = sql_string(f"expected {len(columns)} fields")
+    reasons = [f"CASE WHEN {CORRUPT} IS NOT NULL THEN {wrong_width} END"]
+    reasons += [check for check in (problem(c) for c in columns) if check]
+    return raw.selectExpr(
         "*",
-        F.input_file_block_start().alias(BLOCK_START),
-        F.input_file_block_length().alias(BLOCK_LENGTH),
-        (F.monotonically_increasing_id().bitwiseAND(F.lit(ROW_MASK))).alias(ROW),
-        F.concat_ws("; ", *reasons).alias(REASON),
+        f"input_file_block_start() AS {BLOCK_START}",
+        f"input_file_block_length() AS {BLOCK_LENGTH}",
+        f"monotonically_increasing_id() & {ROW_MASK} AS {ROW}",
+        f"concat_ws('; ', {', '.join(reasons)}) AS {REASON}",
     )
 
 
-def _is_null(column: PlannedColumn) -> Column:
-    raw = F.col(column.field)
-    return raw.isNull() | F.lower(F.trim(raw)).isin(*NULL_TOKENS)
-
-
-def _typed_value(column: PlannedColumn) -> Column:
-    """The field converted to the column's type (null when it does not convert)."""
-    value = F.trim(F.col(column.field))
-    kind = column.type.kind
-    if kind is Kind.STRING:
-        return F.col(column.field)
-    if kind is Kind.BOOLEAN:
-        word = F.lower(value)
-        return F.when(word.isin(*TRUE_WORDS), F.lit(True)).when(
-            word.isin(*FALSE_WORDS), F.lit(False)
-        )
-    if kind is Kind.DATE:
-        return F.to_date(value, column.type.date_format)
-    return value.cast(column.type.spark_sql)
-
-
-def _value_problem(column: PlannedColumn) -> Column:
-    pattern = column.type.value_pattern
-    value = F.trim(F.col(column.field))
-    fits = _typed_value(column).isNotNull()
-    if pattern:
-        fits = fits & value.rlike(f"^(?:{pattern})$")
-    shown = F.substring(F.col(column.field), 1, VALUE_SHOWN_CHARS)
-    return F.when(
-        ~_is_null(column) & ~fits,
-        F.concat(F.lit(f"{column.name}: '"), shown, F.lit(f"' is not {column.type.description}")),
+def written_rows(
+    checked: DataFrame,
+    columns: Sequence[PlannedColumn],
+    source_file: str,
+    job_name: str,
+    processed_at: datetime,
+) -> DataFrame:
+    """The good records: typed source columns (header names kept as column metadata) and
+    the spec's metadata columns."""
+    return checked.where(f"{REASON} = ''").select(
+        *(F.expr(output(c)).alias(c.name, metadata=header_metadata(c)) for c in columns),
+        *(F.expr(value) for value in metadata_values(source_file, job_name, processed_at)),
     )
-
-
-def output_columns(
-    columns: Sequence[PlannedColumn], source_file: str, job_name: str, processed_at: datetime
-) -> list[Column]:
-    """The typed source columns (header names kept as column metadata) and the metadata
-    columns of the spec."""
-    typed = [
-        F.when(_is_null(c), F.lit(None).cast(c.type.spark_sql))
-        .otherwise(_typed_value(c))
-        .cast(c.type.spark_sql)
-        .alias(c.name, metadata={"comment": c.raw_name, "source_name": c.raw_name})
-        for c in columns
-    ]
-    return [
-        *typed,
-        F.lit(processed_at).cast("timestamp").alias("processed_at"),
-        F.lit(source_file).alias("source_file"),
-        F.lit(job_name).alias("processing_job"),
-    ]
 
 
 def _has_split_quotes(rejected: Sequence[tuple[RecordPosition, str, str | None]]) -> bool:
