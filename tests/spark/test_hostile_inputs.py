@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from applications_repo.file_processor.job import processor
 from applications_repo.file_processor.job.summary import RunStatus
 from tests.spark.conftest import data_files, read_rejects, read_rows
 
@@ -128,8 +129,6 @@ def test_content_that_is_not_csv_text_is_rejected_whole(run_file, tmp_path, cont
 
 
 def test_too_many_bad_rows_reject_the_file(run_file, monkeypatch, tmp_path):
-    from applications_repo.file_processor.job import processor
-
     monkeypatch.setattr(processor, "MAX_REJECTED_ROWS", 2)
     summary = run_file("a,b\n1\n2\n3\n4,5\n", name="mostly-bad.csv")
     assert summary.status is RunStatus.REJECTED
