@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import uuid
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
+import boto3
+
+from applications_repo.file_processor.definition import application
 from applications_repo.file_processor.job.processor import FileRequest, process_file
 from applications_repo.file_processor.job.summary import RunStatus, RunSummary
+from applications_repo.file_processor.reprocess import Reprocessor
 from applications_repo.file_processor.runtime.trigger import (
     TriggerConfig,
     UploadedObject,
@@ -51,6 +55,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     legislators.add_argument("--out", required=True, type=Path, help="output directory")
     legislators.set_defaults(handler=run_legislators)
 
+    reprocess = subparsers.add_parser(
+        "reprocess",
+        help="re-drive FileProcessorV2 on a deployed (or --keep local) stage: files, a prefix, "
+        "or the dead-letter queue",
+    )
+    what = reprocess.add_mutually_exclusive_group(required=True)
+    what.add_argument("--key", action="append", help="an input key (repeatable)")
+    what.add_argument("--prefix", help="every input key under this prefix")
+    what.add_argument(
+        "--dead-letters", action="store_true", help="the events in the dead-letter queue"
+    )
+    reprocess.add_argument(
+        "--stage", default=StageName.DEV.value, choices=[s.value for s in StageName]
+    )
+    reprocess.add_argument("--config", help="config file (default: platform.yaml or $GDP_CONFIG)")
+    reprocess.set_defaults(handler=run_reprocess)
+
 
 def run_process(args: argparse.Namespace) -> int:
     """Process each file; exit 0 when every file SUCCEEDED, else 1."""
@@ -75,8 +96,6 @@ def run_process(args: argparse.Namespace) -> int:
 
 
 def _process_one(path: Path, out: Path, trigger: TriggerConfig, job_name: str) -> RunSummary:
-    from datetime import UTC, datetime  # noqa: PLC0415
-
     started = datetime.now(UTC)
     source = str(path.resolve())
     try:
@@ -117,5 +136,24 @@ def run_legislators(args: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(1)
+def run_reprocess(args: argparse.Namespace) -> int:
+    """Start the runs; one JSON line each; exit 1 when any could not be started."""
+    config = load_config(args.config)
+    stage = StageName(args.stage)
+    naming = StageNaming.of(config, stage)
+    [handler] = application(naming, config.stages.get(stage)).handlers
+    reprocessor = Reprocessor(boto3.session.Session(region_name=naming.region), handler)
+    if args.dead_letters:
+        redrives = list(reprocessor.dead_letters())
+    else:
+        objects = (
+            reprocessor.objects(args.prefix)
+            if args.prefix is not None
+            else (obj for key in args.key for obj in reprocessor.objects(key) if obj.key == key)
+        )
+        redrives = [reprocessor.start(obj) for obj in objects]
+    for redrive in redrives:
+        print(json.dumps(asdict(redrive)), flush=True)
+    if not redrives:
+        print(json.dumps({"object": None, "job_run_id": None, "problem": "nothing to re-drive"}))
+    return 0 if all(r.job_run_id for r in redrives) else 1

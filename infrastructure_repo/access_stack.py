@@ -13,7 +13,7 @@ from constructs import Construct
 from shared.application import TEMPORARY_PREFIX
 from shared.compliance import acknowledge
 from shared.config import StageSettings
-from shared.naming import TEST_PREFIX, AppName, PipelineNaming, StageNaming
+from shared.naming import QUARANTINE_PREFIX, TEST_PREFIX, AppName, PipelineNaming, StageNaming
 
 GLUE_CATALOG_READ = ("glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartitions")
 GLUE_CATALOG_WRITE = (
@@ -74,6 +74,7 @@ class AccessStack(Stack):
             ),
         )
         input_objects = f"{n.bucket_arn(n.input_bucket)}/*"
+        quarantine_objects = f"{n.bucket_arn(n.input_bucket)}/{QUARANTINE_PREFIX}*"
         output_objects = f"{n.bucket_arn(n.output_bucket)}/*"
         assets_objects = f"{n.bucket_arn(n.assets_bucket)}/*"
         temporary_objects = f"{n.bucket_arn(n.assets_bucket)}/{TEMPORARY_PREFIX}/*"
@@ -89,6 +90,7 @@ class AccessStack(Stack):
                 [n.bucket_arn(b) for b in (n.input_bucket, n.output_bucket, n.assets_bucket)],
             ),
             _allow("ReadInput", ["s3:GetObject", "s3:GetObjectVersion"], [input_objects]),
+            _allow("QuarantineRejectedInput", ["s3:PutObject"], [quarantine_objects]),
             _allow(
                 "WriteOutput",
                 ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
@@ -155,6 +157,7 @@ class AccessStack(Stack):
             "bucket prefix, database or log-group prefix.",
             findings=[
                 f"Resource::{input_objects}",
+                f"Resource::{quarantine_objects}",
                 f"Resource::{output_objects}",
                 f"Resource::{assets_objects}",
                 f"Resource::{temporary_objects}",
@@ -191,6 +194,8 @@ class AccessStack(Stack):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
         )
         log_group = n.log_group_arn(n.trigger_log_group)
+        input_objects = f"{n.bucket_arn(n.input_bucket)}/*"
+        quarantine_objects = f"{n.bucket_arn(n.input_bucket)}/{QUARANTINE_PREFIX}*"
         policy = iam.ManagedPolicy(
             self,
             "TriggerPolicy",
@@ -212,14 +217,35 @@ class AccessStack(Stack):
                     ["sqs:SendMessage"],
                     [n.queue_arn(n.trigger_dead_letter_queue)],
                 ),
+                _allow(
+                    "ReadRejectedUploads",
+                    ["s3:GetObject", "s3:GetObjectVersion"],
+                    [input_objects],
+                ),
+                _allow("QuarantineRejectedUploads", ["s3:PutObject"], [quarantine_objects]),
+                _allow(
+                    "RecordHandledEvents",
+                    [
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:UpdateItem",
+                        "dynamodb:DeleteItem",
+                    ],
+                    [n.dynamodb_table_arn(n.trigger_idempotency_table)],
+                ),
             ],
         )
         acknowledge(
             policy,
             "IAM5",
             "Log streams of the function's own log group are created at run time with "
-            "generated names; the wildcard covers only streams of that one log group.",
-            findings=[f"Resource::{log_group}:log-stream:*"],
+            "generated names; rejected uploads can be any key of the input bucket and are "
+            "copied only under its quarantine/ prefix.",
+            findings=[
+                f"Resource::{log_group}:log-stream:*",
+                f"Resource::{input_objects}",
+                f"Resource::{quarantine_objects}",
+            ],
         )
         return role
 

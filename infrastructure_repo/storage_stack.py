@@ -40,6 +40,7 @@ class StorageStack(Stack):
                 noncurrent_expiration_days=plan.noncurrent_expiration_days,
                 retain=settings.retain_data,
                 event_bridge_enabled=plan.event_bridge,
+                prefix_expirations=plan.prefix_expirations,
             )
             access_logs = access_logs or bucket
             self.buckets[plan.role] = bucket

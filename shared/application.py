@@ -19,6 +19,9 @@ from shared.naming import StageNaming
 
 APPLICATIONS_GROUP = "gdp.applications"
 SCRIPTS_PREFIX = "scripts"
+# The attributes of an idempotency table (Powertools' defaults).
+IDEMPOTENCY_KEY = "id"
+IDEMPOTENCY_EXPIRY = "expiration"
 TEMPORARY_PREFIX = "temporary"
 
 
@@ -81,6 +84,8 @@ class ObjectCreatedHandler:
         environment: the function's environment variables.
         logger_name: the name its Powertools logger logs under.
         dead_letter_queue: where events go when the function keeps failing on them.
+        idempotency_table: the DynamoDB table (partition key ``id``, expiry ``expiration``)
+            where it records the events it handled.
     """
 
     function_name: str
@@ -91,6 +96,7 @@ class ObjectCreatedHandler:
     environment: Mapping[str, str]
     logger_name: str
     dead_letter_queue: str
+    idempotency_table: str
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ RESOURCE_SERVICES = {
     "AWS::SNS": "sns",
     "AWS::Logs": "logs",
     "AWS::CloudWatch": "cloudwatch",
+    "AWS::DynamoDB": "dynamodb",
 }
 # Name prefixes of every named resource of the stage stacks (naming module, CDK-generated names
 # start with the stack name, which starts with "glue-").
@@ -172,6 +173,12 @@ def execution_policy(config: PlatformConfig, stage: StageName) -> dict[str, Any]
             + [f"{arn}:events:{account_region}:rule/{p}" for p in names]
             + [f"{arn}:cloudwatch:{account_region}:alarm:{p}" for p in names]
             + [f"{arn}:cloudwatch::{n.account}:dashboard/{p}" for p in names],
+        },
+        {
+            "Sid": "PlatformTables",
+            "Effect": "Allow",
+            "Action": "dynamodb:*",
+            "Resource": [f"{arn}:dynamodb:{account_region}:table/{p}" for p in names],
         },
         {
             "Sid": "ReadBootstrapVersion",

@@ -29,13 +29,20 @@ def _package_root(dotted: str) -> Path:
     return origin.parent if origin.name == "__init__.py" else origin
 
 
-def lambda_bundle(name: str, handler_module: Path, vendored: Sequence[str]) -> Path:
-    """A Lambda code directory: the handler module and the vendored packages beside it.
+def lambda_bundle(
+    name: str,
+    handler_module: Path,
+    vendored: Sequence[str],
+    modules: Sequence[str] = (),
+) -> Path:
+    """A Lambda code directory: the handler module, the vendored packages beside it, and the
+    repository modules it imports at their import paths.
 
     Args:
         name: the bundle's folder under ``build/lambda/``.
-        handler_module: the function's one source file.
+        handler_module: the function's own source file.
         vendored: top-level packages to ship with it (pure Python, e.g. Powertools).
+        modules: dotted names of repository modules it imports (e.g. ``shared.quarantine``).
     """
     target = BUILD_ROOT / "lambda" / name
     shutil.rmtree(target, ignore_errors=True)
@@ -47,7 +54,27 @@ def lambda_bundle(name: str, handler_module: Path, vendored: Sequence[str]) -> P
             shutil.copytree(source, target / source.name, ignore=IGNORED)
         else:
             shutil.copyfile(source, target / source.name)
+    for arcname, path in _repository_files(modules).items():
+        destination = target / arcname
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
     return target
+
+
+def _repository_files(packages: Sequence[str]) -> dict[str, Path]:
+    """The source files of repository packages or modules, with their parents' ``__init__``,
+    keyed by their path relative to the repository."""
+    files: dict[str, Path] = {}
+    for package in packages:
+        root = _package_root(package)
+        parts = package.split(".")
+        for depth in range(1, len(parts)):
+            init = REPOSITORY_ROOT.joinpath(*parts[:depth], "__init__.py")
+            files[init.relative_to(REPOSITORY_ROOT).as_posix()] = init
+        for path in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
+            if "__pycache__" not in path.parts:
+                files[path.relative_to(REPOSITORY_ROOT).as_posix()] = path
+    return files
 
 
 def glue_bundle(name: str, script: Path, packages: Sequence[str]) -> Path:
@@ -63,16 +90,7 @@ def glue_bundle(name: str, script: Path, packages: Sequence[str]) -> Path:
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     shutil.copyfile(script, target / script.name)
-    files: dict[str, Path] = {}
-    for package in packages:
-        root = _package_root(package)
-        parts = package.split(".")
-        for depth in range(1, len(parts)):
-            init = REPOSITORY_ROOT.joinpath(*parts[:depth], "__init__.py")
-            files[init.relative_to(REPOSITORY_ROOT).as_posix()] = init
-        for path in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
-            if "__pycache__" not in path.parts:
-                files[path.relative_to(REPOSITORY_ROOT).as_posix()] = path
+    files = _repository_files(packages)
     with zipfile.ZipFile(target / GLUE_LIBRARIES_ZIP, "w", zipfile.ZIP_DEFLATED) as archive:
         for arcname in sorted(files):
             info = zipfile.ZipInfo(arcname, date_time=FIXED_TIMESTAMP)

@@ -10,6 +10,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from shared.config import AccountSettings, PlatformConfig, StageName
+from shared.quarantine import QUARANTINE_PREFIX
+
+__all__ = [
+    "PIPELINE_ENVIRONMENT_TAG",
+    "QUARANTINE_PREFIX",
+    "TEST_PREFIX",
+    "AppName",
+    "PipelineNaming",
+    "StageNaming",
+    "partition",
+]
 
 
 class AppName(StrEnum):
@@ -31,7 +42,6 @@ class AppName(StrEnum):
 
 PIPELINE_ENVIRONMENT_TAG = "pipeline"
 TEST_PREFIX = "integration-tests/"
-QUARANTINE_PREFIX = "quarantine/"
 
 
 def partition(region: str) -> str:
@@ -123,6 +133,13 @@ class StageNaming:
     @property
     def trigger_dead_letter_queue(self) -> str:
         return f"GlueTriggerLambda-dlq-{self.stage}"
+
+    @property
+    def trigger_idempotency_table(self) -> str:
+        return f"GlueTriggerLambda-idempotency-{self.stage}"
+
+    def dynamodb_table_arn(self, table_name: str) -> str:
+        return f"arn:{self.partition}:dynamodb:{self.region}:{self.account}:table/{table_name}"
 
     # IAM (spec: IAM Roles)
     @property

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.config import StageSettings
-from shared.naming import StageNaming
+from shared.naming import QUARANTINE_PREFIX, StageNaming
 
 ABORT_INCOMPLETE_UPLOADS_DAYS = 7
 
@@ -23,6 +23,7 @@ class BucketPlan:
         noncurrent_expiration_days: superseded versions expire after this many days.
         event_bridge: object events go to EventBridge.
         logged: server access logs go to the stage's access-log bucket.
+        prefix_expirations: (prefix, days) for objects that expire sooner than the rest.
     """
 
     role: str
@@ -32,6 +33,7 @@ class BucketPlan:
     noncurrent_expiration_days: int | None
     event_bridge: bool
     logged: bool
+    prefix_expirations: tuple[tuple[str, int], ...] = ()
 
 
 def bucket_plans(naming: StageNaming, settings: StageSettings) -> list[BucketPlan]:
@@ -56,6 +58,7 @@ def bucket_plans(naming: StageNaming, settings: StageSettings) -> list[BucketPla
             noncurrent_expiration_days=noncurrent,
             event_bridge=True,
             logged=True,
+            prefix_expirations=((QUARANTINE_PREFIX, storage.quarantine_expiration_days),),
         ),
         BucketPlan(
             "output",

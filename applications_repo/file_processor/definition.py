@@ -13,7 +13,12 @@ TRIGGER_MODULE = HERE / "runtime" / "trigger.py"
 TRIGGER_HANDLER = "applications_repo.file_processor.runtime.trigger:handler"
 TRIGGER_LOGGER = "glue-trigger"
 JOB_SCRIPT = HERE / "job" / "entrypoint.py"
-JOB_PACKAGES = ("shared.errors", "shared.glue", "applications_repo.file_processor.job")
+JOB_PACKAGES = (
+    "shared.errors",
+    "shared.glue",
+    "shared.quarantine",
+    "applications_repo.file_processor.job",
+)
 JOB_RUNNER = "applications_repo.file_processor.job.entrypoint:run"
 SAMPLES = HERE / "samples"
 
@@ -26,6 +31,8 @@ def trigger_environment(naming: StageNaming, settings: StageSettings) -> dict[st
         "DATABASE": naming.database,
         "MIN_OBJECT_BYTES": str(settings.trigger.min_object_bytes),
         "MAX_OBJECT_BYTES": str(settings.trigger.max_object_bytes),
+        "IDEMPOTENCY_TABLE": naming.trigger_idempotency_table,
+        "IDEMPOTENCY_SECONDS": str(settings.trigger.idempotency_hours * 3600),
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
 
@@ -54,6 +61,7 @@ def application(naming: StageNaming, settings: StageSettings) -> Application:
                 environment=trigger_environment(naming, settings),
                 logger_name=TRIGGER_LOGGER,
                 dead_letter_queue=naming.trigger_dead_letter_queue,
+                idempotency_table=naming.trigger_idempotency_table,
             ),
         ),
         samples=SAMPLES,

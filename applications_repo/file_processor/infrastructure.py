@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -14,7 +15,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from applications_repo.file_processor.definition import application
-from shared.application import ObjectCreatedHandler
+from shared.application import IDEMPOTENCY_EXPIRY, IDEMPOTENCY_KEY, ObjectCreatedHandler
 from shared.bundling import lambda_bundle
 from shared.compliance import acknowledge
 from shared.config import StageSettings
@@ -22,6 +23,7 @@ from shared.constructs.glue_job import GlueSparkJob
 from shared.constructs.logging import LogsKey, encrypted_log_group
 from shared.naming import StageNaming
 
+TRIGGER_MODULES = ("shared.quarantine",)
 VENDORED = ("aws_lambda_powertools", "typing_extensions")
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 LAMBDA_TIMEOUT = Duration.seconds(30)
@@ -65,6 +67,20 @@ class FileProcessorStack(Stack):
             "This queue is itself the dead-letter queue: it receives the trigger events that "
             "Lambda or EventBridge could not deliver after their retries.",
         )
+        self.idempotency_table = dynamodb.TableV2(
+            self,
+            "IdempotencyTable",
+            table_name=handler.idempotency_table,
+            partition_key=dynamodb.Attribute(
+                name=IDEMPOTENCY_KEY, type=dynamodb.AttributeType.STRING
+            ),
+            time_to_live_attribute=IDEMPOTENCY_EXPIRY,
+            billing=dynamodb.Billing.on_demand(),
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
         self.trigger = self._trigger_function(settings, handler)
         self.rule = self._object_created_rule(handler)
         self.job = GlueSparkJob(
@@ -92,7 +108,9 @@ class FileProcessorStack(Stack):
             days=settings.logs.lambda_retention_days,
             key=self.key,
         )
-        bundle = lambda_bundle(handler.function_name, handler.module, VENDORED)
+        bundle = lambda_bundle(
+            handler.function_name, handler.module, VENDORED, modules=TRIGGER_MODULES
+        )
         return lambda_.Function(
             self,
             "TriggerFunction",

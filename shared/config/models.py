@@ -190,6 +190,17 @@ class StorageSettings(Settings):
     output_expiration_days: PositiveInt = 90
     noncurrent_version_expiration_days: PositiveInt = 7
     access_logs_expiration_days: PositiveInt = 365
+    quarantine_expiration_days: PositiveInt = 30
+
+    @model_validator(mode="after")
+    def _quarantine_within_input(self) -> StorageSettings:
+        if self.quarantine_expiration_days > self.input_expiration_days:
+            raise ValueError(
+                f"quarantine_expiration_days ({self.quarantine_expiration_days}) is above "
+                f"input_expiration_days ({self.input_expiration_days}): the quarantine is in "
+                "the input bucket, whose own rule would expire it first"
+            )
+        return self
 
 
 class LogSettings(Settings):
@@ -213,6 +224,7 @@ class TriggerSettings(Settings):
 
     min_object_bytes: PositiveInt = 1
     max_object_bytes: PositiveInt = 10 * 1024**3
+    idempotency_hours: Annotated[int, Field(ge=1, le=720)] = 24
 
     @model_validator(mode="after")
     def _bounds_ordered(self) -> TriggerSettings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -24,6 +26,7 @@ class SecureBucket(s3.Bucket):
         retain: keep the bucket and its data when the stack is deleted; otherwise the bucket
             is emptied and deleted with it.
         event_bridge_enabled: send object events to EventBridge.
+        prefix_expirations: (prefix, days) for objects under a prefix that expire sooner.
     """
 
     def __init__(
@@ -38,6 +41,7 @@ class SecureBucket(s3.Bucket):
         noncurrent_expiration_days: int | None = None,
         retain: bool,
         event_bridge_enabled: bool = False,
+        prefix_expirations: Sequence[tuple[str, int]] = (),
     ) -> None:
         super().__init__(
             scope,
@@ -52,7 +56,7 @@ class SecureBucket(s3.Bucket):
             server_access_logs_bucket=access_logs_bucket,
             server_access_logs_prefix=f"{bucket_name}/" if access_logs_bucket else None,
             lifecycle_rules=_lifecycle_rules(
-                versioned, expiration_days, noncurrent_expiration_days
+                versioned, expiration_days, noncurrent_expiration_days, prefix_expirations
             ),
             removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
             auto_delete_objects=not retain,
@@ -76,17 +80,29 @@ class SecureBucket(s3.Bucket):
 
 
 def _lifecycle_rules(
-    versioned: bool, expiration_days: int | None, noncurrent_expiration_days: int | None
+    versioned: bool,
+    expiration_days: int | None,
+    noncurrent_expiration_days: int | None,
+    prefix_expirations: Sequence[tuple[str, int]],
 ) -> list[s3.LifecycleRule]:
+    noncurrent = (
+        Duration.days(noncurrent_expiration_days)
+        if versioned and noncurrent_expiration_days
+        else None
+    )
+    prefixed = [
+        s3.LifecycleRule(
+            id=f"expire-{prefix.strip('/')}",
+            prefix=prefix,
+            expiration=Duration.days(days),
+            noncurrent_version_expiration=noncurrent,
+        )
+        for prefix, days in prefix_expirations
+    ]
     rule = s3.LifecycleRule(
         id="expire-and-clean-up",
         abort_incomplete_multipart_upload_after=Duration.days(ABORT_INCOMPLETE_UPLOADS_DAYS),
         expiration=Duration.days(expiration_days) if expiration_days else None,
-        noncurrent_version_expiration=(
-            Duration.days(noncurrent_expiration_days)
-            if versioned and noncurrent_expiration_days
-            else None
-        ),
-        expired_object_delete_marker=None,
+        noncurrent_version_expiration=noncurrent,
     )
-    return [rule]
+    return [rule, *prefixed]

@@ -16,6 +16,7 @@ PARQUET_STORAGE = {
 TABLE_PARAMETERS = {"classification": "parquet", "EXTERNAL": "TRUE"}
 MAX_COMMENT_LENGTH = 255
 PARTITION_BATCH = 100
+REGISTER_ATTEMPTS = 10
 
 
 @dataclass(frozen=True)
@@ -69,30 +70,48 @@ class GlueCatalog:
     ) -> None:
         """Create the table or add its new columns, then add the partitions it lacks.
 
+        Runs of one dataset may do this at the same time: a table another run created first,
+        or columns another run's update replaced, are read again and merged, until the table
+        holds this run's columns.
+
         Args:
             location: the table's S3 prefix, ending in ``/``.
             partitions: the partitions written, each with its folder under ``location``.
         """
-        existing = self.columns(table)
-        merged = list(existing or [])
-        known = {c.name for c in merged}
-        merged += [c for c in columns if c.name not in known]
-        table_input = {
-            "Name": table,
-            "TableType": "EXTERNAL_TABLE",
-            "Parameters": TABLE_PARAMETERS,
-            "PartitionKeys": [k.as_glue() for k in partition_keys],
-            "StorageDescriptor": {
-                "Columns": [c.as_glue() for c in merged],
-                "Location": location,
-                **PARQUET_STORAGE,
-            },
-        }
-        if existing is None:
-            self.glue.create_table(DatabaseName=self.database, TableInput=table_input)
-        elif merged != existing:
-            self.glue.update_table(DatabaseName=self.database, TableInput=table_input)
-        self._add_partitions(table, location, merged, partitions)
+        for _ in range(REGISTER_ATTEMPTS):
+            existing = self.columns(table)
+            merged = list(existing or [])
+            known = {c.name for c in merged}
+            merged += [c for c in columns if c.name not in known]
+            if existing is not None and merged == existing:
+                break
+            table_input = {
+                "Name": table,
+                "TableType": "EXTERNAL_TABLE",
+                "Parameters": TABLE_PARAMETERS,
+                "PartitionKeys": [k.as_glue() for k in partition_keys],
+                "StorageDescriptor": {
+                    "Columns": [c.as_glue() for c in merged],
+                    "Location": location,
+                    **PARQUET_STORAGE,
+                },
+            }
+            try:
+                if existing is None:
+                    self.glue.create_table(DatabaseName=self.database, TableInput=table_input)
+                else:
+                    self.glue.update_table(DatabaseName=self.database, TableInput=table_input)
+            except (
+                self.glue.exceptions.AlreadyExistsException,
+                self.glue.exceptions.ConcurrentModificationException,
+            ):
+                continue
+        else:
+            raise RuntimeError(
+                f"table {self.database}.{table}: columns not registered after "
+                f"{REGISTER_ATTEMPTS} attempts of concurrent runs"
+            )
+        self._add_partitions(table, location, self.columns(table) or merged, partitions)
 
     def _add_partitions(
         self,

@@ -41,10 +41,13 @@ class Delivery:
     key: str
     version_id: str | None
     size: int
+    function_name: str
+    event: dict[str, Any]
     outcome: str = "PENDING"
     detail: str = ""
     job_run_id: str | None = None
     attempts: int = 0
+    duplicates: int = 0
 
 
 @dataclass(frozen=True)
@@ -131,11 +134,25 @@ class LocalEventBus:
                 bucket, key, version = identity
                 if key.startswith(handler.excluded_prefix):
                     continue
-                delivery = Delivery(bucket, key, version, size)
+                event = object_created_event(
+                    bucket=bucket,
+                    key=key,
+                    size=size,
+                    version_id=version,
+                    etag=etag,
+                    account=self.account,
+                    region=self.region,
+                )
+                delivery = Delivery(bucket, key, version, size, handler.function_name, event)
                 self.deliveries[identity] = delivery
-                self._deliver(handler, delivery, etag)
+                self._deliver(handler, delivery)
                 delivered += 1
         return delivered
+
+    def redeliver(self, delivery: Delivery) -> None:
+        """Deliver the same event again, as at-least-once delivery sometimes does."""
+        handler = next(h for h in self.handlers if h.function_name == delivery.function_name)
+        self._deliver(handler, delivery)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -163,16 +180,8 @@ class LocalEventBus:
         self._seen.update(identity for identity, _, _ in fresh)
         return fresh
 
-    def _deliver(self, handler: ObjectCreatedHandler, delivery: Delivery, etag: str) -> None:
-        event = object_created_event(
-            bucket=delivery.bucket,
-            key=delivery.key,
-            size=delivery.size,
-            version_id=delivery.version_id,
-            etag=etag,
-            account=self.account,
-            region=self.region,
-        )
+    def _deliver(self, handler: ObjectCreatedHandler, delivery: Delivery) -> None:
+        event = delivery.event
         function = self._functions[handler.function_name]
         error: Exception | None = None
         for attempt, delay in enumerate((0.0, *self.retry_delays), start=1):
@@ -194,6 +203,10 @@ class LocalEventBus:
         self._dead_letter(handler, event, delivery, error)
 
     def _record(self, delivery: Delivery, result: Mapping[str, Any]) -> None:
+        if result.get("duplicate"):
+            delivery.duplicates += 1
+            self.progress(f"{delivery.key}: repeated event recognised, nothing started")
+            return
         delivery.outcome = str(result.get("status", "DELIVERED"))
         delivery.job_run_id = result.get("job_run_id")
         delivery.detail = str(result.get("reason", ""))

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import boto3
 
 from shared.application import (
+    IDEMPOTENCY_EXPIRY,
+    IDEMPOTENCY_KEY,
     Application,
     GlueJobDefinition,
     default_arguments,
@@ -38,13 +40,15 @@ def provision_stage(
     bucket) and dead-letter queues."""
     session = aws.session or boto3.session.Session()
     s3, glue, sqs = session.client("s3"), session.client("glue"), session.client("sqs")
+    dynamodb = session.client("dynamodb")
     for plan in bucket_plans(naming, settings):
         _create_bucket(s3, plan, naming)
     glue.create_database(DatabaseInput={"Name": naming.database})
     for application in applications:
         for job in application.jobs:
-            _create_job(aws, s3=s3, glue=glue, naming=naming, settings=settings, job=job)
+            create_job(aws, s3=s3, glue=glue, naming=naming, settings=settings, job=job)
         for handler in application.handlers:
+            _create_idempotency_table(dynamodb, handler.idempotency_table)
             sqs.create_queue(
                 QueueName=handler.dead_letter_queue,
                 Attributes={
@@ -85,9 +89,21 @@ def _create_bucket(s3, plan: BucketPlan, naming: StageNaming) -> None:
         rule["Expiration"] = {"Days": plan.expiration_days}
     if plan.noncurrent_expiration_days:
         rule["NoncurrentVersionExpiration"] = {"NoncurrentDays": plan.noncurrent_expiration_days}
-    s3.put_bucket_lifecycle_configuration(
-        Bucket=plan.name, LifecycleConfiguration={"Rules": [rule]}
-    )
+    rules = [rule] + [
+        {
+            "ID": f"expire-{prefix.strip('/')}",
+            "Status": "Enabled",
+            "Filter": {"Prefix": prefix},
+            "Expiration": {"Days": days},
+            **(
+                {"NoncurrentVersionExpiration": rule["NoncurrentVersionExpiration"]}
+                if "NoncurrentVersionExpiration" in rule
+                else {}
+            ),
+        }
+        for prefix, days in plan.prefix_expirations
+    ]
+    s3.put_bucket_lifecycle_configuration(Bucket=plan.name, LifecycleConfiguration={"Rules": rules})
     if plan.event_bridge:
         s3.put_bucket_notification_configuration(
             Bucket=plan.name,
@@ -105,6 +121,19 @@ def _create_bucket(s3, plan: BucketPlan, naming: StageNaming) -> None:
         )
 
 
+def _create_idempotency_table(dynamodb, name: str) -> None:
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": IDEMPOTENCY_KEY, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": IDEMPOTENCY_KEY, "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(
+        TableName=name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": IDEMPOTENCY_EXPIRY},
+    )
+
+
 def _log_delivery_policy(bucket: str) -> dict:
     """What lets S3 deliver server access logs into the access-log bucket."""
     return {
@@ -120,7 +149,7 @@ def _log_delivery_policy(bucket: str) -> dict:
     }
 
 
-def _create_job(
+def create_job(
     aws: LocalAws,
     *,
     s3,
@@ -129,6 +158,7 @@ def _create_job(
     settings: StageSettings,
     job: GlueJobDefinition,
 ) -> None:
+    """Create one Glue job as its application defines it, its code in the assets bucket."""
     prefix = scripts_prefix(job.name)
     bundle = glue_bundle(job.name, job.script, job.packages)
     for path in sorted(bundle.iterdir()):

@@ -35,7 +35,14 @@ def test_trigger_function_follows_the_spec_table(applications, stage):
         "DATABASE": n.database,
         "MIN_OBJECT_BYTES": str(settings.trigger.min_object_bytes),
         "MAX_OBJECT_BYTES": str(settings.trigger.max_object_bytes),
+        "IDEMPOTENCY_TABLE": n.trigger_idempotency_table,
+        "IDEMPOTENCY_SECONDS": str(settings.trigger.idempotency_hours * 3600),
         "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+    table = only(template, "AWS::DynamoDB::GlobalTable", {"TableName": n.trigger_idempotency_table})
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert table["Replicas"][0]["PointInTimeRecoverySpecification"] == {
+        "PointInTimeRecoveryEnabled": True
     }
     log_group = only(template, "AWS::Logs::LogGroup", {"LogGroupName": n.trigger_log_group})
     assert log_group["RetentionInDays"] == settings.logs.lambda_retention_days == 14

@@ -20,6 +20,7 @@ NAME_PROPERTIES = {
     ("AWS::SQS::Queue", "QueueName"): "arn:aws:sqs:{region}:{account}:{}",
     ("AWS::SNS::Topic", "TopicName"): "arn:aws:sns:{region}:{account}:{}",
     ("AWS::Glue::Job", "Name"): "arn:aws:glue:{region}:{account}:job/{}",
+    ("AWS::DynamoDB::GlobalTable", "TableName"): "arn:aws:dynamodb:{region}:{account}:table/{}",
 }
 
 
@@ -36,12 +37,10 @@ def allowed_resources(policy: dict, service: str) -> list[str]:
 
 
 @pytest.mark.parametrize("stage", list(StageName))
-def test_policy_covers_every_resource_of_the_stage_stacks(infrastructure, stage):
-    policy = execution_policy(infrastructure.config, stage)
+def test_policy_covers_every_resource_of_the_stage_stacks(every_app, stage):
+    policy = execution_policy(every_app.config, stage)
     stage_stacks = [
-        s
-        for s in infrastructure.stacks
-        if f"/Deploy-{stage.value.capitalize()}/" in s.construct_path
+        s for s in every_app.stacks if f"/Deploy-{stage.value.capitalize()}/" in s.construct_path
     ]
     assert stage_stacks
     for stack in stage_stacks:

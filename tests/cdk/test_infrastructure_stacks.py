@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.config import StageName
-from shared.naming import TEST_PREFIX, AppName, PipelineNaming, StageNaming
+from shared.naming import QUARANTINE_PREFIX, TEST_PREFIX, AppName, PipelineNaming, StageNaming
 
 STAGES = list(StageName)
 
@@ -17,9 +17,9 @@ def bucket_properties(template, bucket_name: str) -> dict:
     return resource
 
 
-def lifecycle_rule(bucket: dict) -> dict:
-    [rule] = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
-    return rule
+def lifecycle_rule(bucket: dict, rule_id: str = "expire-and-clean-up") -> dict:
+    rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    return next(rule for rule in rules if rule["Id"] == rule_id)
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -35,6 +35,9 @@ def test_buckets_follow_the_spec_table(infrastructure, stage):
     assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == (
         settings.storage.noncurrent_version_expiration_days
     )
+    quarantine = lifecycle_rule(input_bucket, "expire-quarantine")
+    assert quarantine["Prefix"] == QUARANTINE_PREFIX
+    assert quarantine["ExpirationInDays"] == settings.storage.quarantine_expiration_days
     assert input_bucket["Properties"]["NotificationConfiguration"] == {
         "EventBridgeConfiguration": {"EventBridgeEnabled": True}
     }

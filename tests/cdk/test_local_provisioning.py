@@ -59,12 +59,18 @@ def test_buckets(provisioned, infrastructure):
         name = expected["BucketName"]
         versioning = s3.get_bucket_versioning(Bucket=name).get("Status")
         assert versioning == expected.get("VersioningConfiguration", {}).get("Status"), name
-        [rule] = expected["LifecycleConfiguration"]["Rules"]
-        [local_rule] = s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]
-        assert local_rule.get("Expiration", {}).get("Days") == rule.get("ExpirationInDays"), name
-        assert local_rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") == (
-            rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays")
-        ), name
+        rules = {r["Id"]: r for r in expected["LifecycleConfiguration"]["Rules"]}
+        local_rules = {
+            r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]
+        }
+        assert set(local_rules) == set(rules), name
+        for rule_id, rule in rules.items():
+            local_rule = local_rules[rule_id]
+            assert local_rule.get("Filter", {}).get("Prefix", "") == rule.get("Prefix", ""), rule_id
+            assert local_rule.get("Expiration", {}).get("Days") == rule.get("ExpirationInDays")
+            assert local_rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") == (
+                rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays")
+            ), rule_id
         algorithm = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"][
             "Rules"
         ][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
@@ -101,6 +107,19 @@ def test_glue_jobs(provisioned, applications):
             assert expected["DefaultArguments"][argument] == value, argument
         queuing = getattr(provisioned.glue_job(expected["Name"]), QUEUING_ATTRIBUTE)
         assert queuing == expected["JobRunQueuingEnabled"]
+
+
+def test_idempotency_tables(provisioned, applications):
+    dynamodb = provisioned.session.client("dynamodb")
+    tables = resources(applications, "AWS::DynamoDB::GlobalTable")
+    assert tables
+    for table in tables:
+        expected = table["Properties"]
+        local = dynamodb.describe_table(TableName=expected["TableName"])["Table"]
+        assert local["KeySchema"] == expected["KeySchema"]
+        ttl = dynamodb.describe_time_to_live(TableName=expected["TableName"])
+        attribute = ttl["TimeToLiveDescription"]["AttributeName"]
+        assert attribute == expected["TimeToLiveSpecification"]["AttributeName"]
 
 
 def test_dead_letter_queues(provisioned, applications):

@@ -9,6 +9,10 @@ from urllib.parse import quote_plus
 
 import pytest
 
+from shared.cli.main import main
+from shared.local.provision import create_job
+from tests.post_deploy.checks import wait_for_run
+
 pytestmark = pytest.mark.integration
 
 
@@ -31,9 +35,47 @@ def test_a_refused_event_ends_in_the_dead_letter_queue(local_stage, tmp_path):
     assert (delivery.outcome, delivery.attempts) == ("DEAD_LETTERED", 3)
     sqs = local_stage.session.client("sqs")
     url = sqs.get_queue_url(QueueName=naming.trigger_dead_letter_queue)["QueueUrl"]
-    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)[
+        "Messages"
+    ]
     record = json.loads(message["Body"])
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 3
     assert record["requestPayload"]["detail"]["object"]["key"] == quote_plus(upload.key, safe="/")
     assert "EntityNotFoundException" in record["responsePayload"]["errorMessage"]
+
+
+def test_gdp_reprocess_redrives_the_dead_letters(local_stage, capsys):
+    # GIVEN the dead-lettered event of the test above, and the job back in place
+    naming = local_stage.naming
+    [job] = [
+        j
+        for app in local_stage.applications
+        for j in app.jobs
+        if j.name == naming.file_processor_job
+    ]
+    session = local_stage.session
+    create_job(
+        local_stage.aws,
+        s3=session.client("s3"),
+        glue=session.client("glue"),
+        naming=naming,
+        settings=local_stage.settings,
+        job=job,
+    )
+    # WHEN the dead-letter queue is re-driven
+    assert main(["reprocess", "--dead-letters"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    redrive = json.loads(line)
+    # THEN the object's run starts and succeeds, and the queue is empty
+    assert redrive["object"] == f"s3://{naming.input_bucket}/refused/refused file.csv"
+    run = wait_for_run(
+        session.client("glue"),
+        naming.file_processor_job,
+        argument="source_key",
+        value="refused/refused file.csv",
+        timeout_seconds=120,
+        poll_seconds=0.2,
+    )
+    assert run["JobRunState"] == "SUCCEEDED"
+    assert local_stage.dead_letters() == 0

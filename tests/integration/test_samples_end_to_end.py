@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from shared.local.run import sample_files
+from shared.quarantine import QUARANTINE_PREFIX, REASON_SUFFIX
 from tests.post_deploy.checks import parquet_row_count
 
 pytestmark = pytest.mark.integration
@@ -41,6 +42,28 @@ def test_every_csv_sample_ran_to_success_and_the_empty_one_started_nothing(proce
     sources = {run["Arguments"]["--source_key"] for run in runs}
     assert {key for key in processed if key.endswith(".csv")} - sources == {"broken/empty.csv"}
     assert {run["JobRunState"] for run in runs} == {"SUCCEEDED"}
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("broken/empty.csv", "empty file (0 bytes)"),
+        (
+            "broken/compressed.csv",
+            "gzip-compressed data, not CSV text: upload the CSV uncompressed",
+        ),
+    ],
+)
+def test_rejected_files_are_quarantined_with_their_reason(processed, local_stage, key, reason):
+    s3 = local_stage.session.client("s3")
+    bucket = local_stage.naming.input_bucket
+    document = json.loads(
+        s3.get_object(Bucket=bucket, Key=f"{QUARANTINE_PREFIX}{key}{REASON_SUFFIX}")["Body"].read()
+    )
+    assert document["reason"] == reason
+    assert document["copy"] == f"s3://{bucket}/{QUARANTINE_PREFIX}{key}"
+    s3.head_object(Bucket=bucket, Key=f"{QUARANTINE_PREFIX}{key}")
+    assert not output_keys(s3, local_stage.naming.output_bucket, "broken/")
 
 
 @pytest.mark.parametrize(("dataset", "rows"), EXPECTED_ROWS.items())

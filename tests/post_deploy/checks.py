@@ -90,7 +90,9 @@ def _one_bucket_problems(s3_client, bucket: ExpectedBucket) -> list[str]:
         days = {
             rule["Expiration"]["Days"]
             for rule in rules
-            if rule.get("Status") == "Enabled" and "Days" in rule.get("Expiration", {})
+            if rule.get("Status") == "Enabled"
+            and "Days" in rule.get("Expiration", {})
+            and not rule.get("Filter", {}).get("Prefix", rule.get("Prefix", ""))
         }
         if days != {bucket.expiration_days}:
             problems.append(

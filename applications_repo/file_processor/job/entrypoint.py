@@ -13,6 +13,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import boto3
@@ -23,6 +24,7 @@ from shared.glue.arguments import resolve_arguments
 from shared.glue.catalog import GlueCatalog
 from shared.glue.session import get_spark
 from shared.glue.storage import job_storage
+from shared.quarantine import quarantine
 
 REQUIRED = ("source_bucket", "source_key", "output_bucket", "database")
 OPTIONAL = ("source_version", "JOB_NAME", "JOB_RUN_ID")
@@ -42,16 +44,36 @@ def run(argv: Sequence[str]) -> RunSummary:
     with tempfile.TemporaryDirectory(prefix="file-processor-") as workdir:
         aws = boto3.session.Session()
         storage = job_storage(aws.client("s3"), Path(workdir))
+        bucket, key = args["source_bucket"], args["source_key"]
+        version = args.get("source_version") or None
         request = FileRequest(
-            source_uri=f"s3://{args['source_bucket']}/{args['source_key']}",
-            source_version=args.get("source_version") or None,
+            source_uri=f"s3://{bucket}/{key}",
+            source_version=version,
             output_root=f"s3://{args['output_bucket']}",
             job_name=job_name,
             run_id=run_id,
         )
-        return process_file(
+        summary = process_file(
             spark, storage, request, GlueCatalog(aws.client("glue"), args["database"])
         )
+        if summary.status is RunStatus.REJECTED:
+            s3 = aws.client("s3")
+            size = s3.head_object(Bucket=bucket, Key=key, **_version(version))["ContentLength"]
+            kept = quarantine(
+                s3,
+                bucket=bucket,
+                key=key,
+                version_id=version,
+                size=size,
+                reason=summary.error or "rejected",
+                rejected_by=job_name,
+            )
+            summary = replace(summary, quarantine=kept)
+        return summary
+
+
+def _version(version: str | None) -> dict[str, str]:
+    return {"VersionId": version} if version else {}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

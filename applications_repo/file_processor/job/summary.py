@@ -42,6 +42,7 @@ class RunSummary:
     output: str | None = None
     rejects: str | None = None
     error: str | None = None
+    quarantine: str | None = None
     dataset: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     started_at: str = ""

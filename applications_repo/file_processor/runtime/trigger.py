@@ -2,17 +2,18 @@
 FileProcessorV2 run on it.
 
 Fired by the input bucket's "Object Created" events through an EventBridge rule. A rejected
-object is logged with its reason and counted; it starts nothing. When Glue refuses a run (for
+object is logged with its reason, counted, and copied to the quarantine with its reason; it
+starts nothing. When Glue refuses a run (for
 example ConcurrentRunsExceededException) the handler raises, so that Lambda retries the event
 and, when the retries are spent, sends it to the dead-letter queue: no event is lost.
 
-This module is the Lambda's whole code (Powertools is bundled beside it).
+The function ships this module, ``shared/quarantine.py`` and Powertools.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePosixPath
@@ -22,10 +23,22 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3EventBridgeNotificationEvent
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
+from shared.quarantine import quarantine
+
 CSV_SUFFIX = ".csv"
+# One object event: the same upload delivered twice has the same key, version and sequencer.
+IDEMPOTENCY_KEY = (
+    '[detail.bucket.name, detail.object.key, detail.object."version-id", detail.object.sequencer]'
+)
 METRICS_NAMESPACE = "GlueDataPlatform"
 SERVICE = "glue-trigger"
 
@@ -42,6 +55,8 @@ class TriggerConfig:
     database: str
     min_object_bytes: int
     max_object_bytes: int
+    idempotency_table: str = ""
+    idempotency_seconds: int = 0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> TriggerConfig:
@@ -51,6 +66,8 @@ class TriggerConfig:
             database=environ["DATABASE"],
             min_object_bytes=int(environ["MIN_OBJECT_BYTES"]),
             max_object_bytes=int(environ["MAX_OBJECT_BYTES"]),
+            idempotency_table=environ["IDEMPOTENCY_TABLE"],
+            idempotency_seconds=int(environ["IDEMPOTENCY_SECONDS"]),
         )
 
 
@@ -123,8 +140,11 @@ def job_arguments(obj: UploadedObject, config: TriggerConfig) -> dict[str, str]:
     return arguments
 
 
-def process_event(event: Mapping[str, Any], glue, config: TriggerConfig) -> dict[str, str]:
-    """Validate the event's object and start its run; raise when Glue refuses the run."""
+def process_event(
+    event: Mapping[str, Any], aws: Clients, config: TriggerConfig, function_name: str
+) -> dict[str, str]:
+    """Validate the event's object and start its run, or quarantine it; raise when Glue
+    refuses the run."""
     obj = UploadedObject.from_event(event)
     logger.append_keys(object=obj.uri, version_id=obj.version_id, size=obj.size)
     metrics.add_metric(name="FilesReceived", unit=MetricUnit.Count, value=1)
@@ -139,10 +159,24 @@ def process_event(event: Mapping[str, Any], glue, config: TriggerConfig) -> dict
             default_dimensions={"service": SERVICE},
         ) as metric:
             metric.add_dimension("Reason", refused.code)
-        return {"status": "REJECTED", "object": obj.uri, "reason": refused.message}
+        kept = quarantine(
+            aws.s3,
+            bucket=obj.bucket,
+            key=obj.key,
+            version_id=obj.version_id,
+            size=obj.size,
+            reason=refused.message,
+            rejected_by=function_name,
+        )
+        return {
+            "status": "REJECTED",
+            "object": obj.uri,
+            "reason": refused.message,
+            "quarantine": kept,
+        }
     metrics.add_metric(name="FilesAccepted", unit=MetricUnit.Count, value=1)
     try:
-        run = glue.start_job_run(JobName=config.job_name, Arguments=job_arguments(obj, config))
+        run = aws.glue.start_job_run(JobName=config.job_name, Arguments=job_arguments(obj, config))
     except ClientError as error:
         code = error.response["Error"]["Code"]
         metrics.add_metric(name="RunsRefused", unit=MetricUnit.Count, value=1)
@@ -153,14 +187,48 @@ def process_event(event: Mapping[str, Any], glue, config: TriggerConfig) -> dict
     return {"status": "STARTED", "object": obj.uri, "job_run_id": run["JobRunId"]}
 
 
+@dataclass(frozen=True)
+class Clients:
+    """The AWS clients the function uses."""
+
+    glue: Any
+    s3: Any
+
+
 @cache
-def glue_client():
-    """The Glue client, made once per execution environment."""
-    return boto3.client("glue")
+def clients() -> Clients:
+    """The clients, made once per execution environment."""
+    return Clients(glue=boto3.client("glue"), s3=boto3.client("s3"))
+
+
+def _recognised_duplicate(response: Any, record: DataRecord) -> Any:
+    """A repeated event: the first delivery's outcome is returned, marked as a duplicate."""
+    logger.info("duplicate event: returning the first delivery's outcome")
+    metrics.add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=1)
+    return {**response, "duplicate": True}
+
+
+@cache
+def idempotent(config: TriggerConfig) -> tuple[IdempotencyConfig, Callable[..., dict[str, str]]]:
+    """``process_event`` made idempotent per object event (bucket, key, version, sequencer):
+    S3 and EventBridge deliver at least once, a second delivery returns the first outcome."""
+    settings = IdempotencyConfig(
+        event_key_jmespath=IDEMPOTENCY_KEY,
+        expires_after_seconds=config.idempotency_seconds,
+        response_hook=_recognised_duplicate,
+    )
+    store = DynamoDBPersistenceLayer(table_name=config.idempotency_table)
+    process = idempotent_function(
+        data_keyword_argument="event", persistence_store=store, config=settings
+    )(process_event)
+    return settings, process
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     """Lambda entry point."""
-    return process_event(event, glue_client(), TriggerConfig.from_environ(os.environ))
+    config = TriggerConfig.from_environ(os.environ)
+    settings, process = idempotent(config)
+    settings.register_lambda_context(context)
+    return process(event=event, aws=clients(), config=config, function_name=context.function_name)

@@ -3,8 +3,8 @@ other objects are rejected with their reason, and a refused run makes the handle
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import dataclass
 
 import boto3
 import pytest
@@ -13,10 +13,12 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from applications_repo.file_processor.runtime import trigger
-from applications_repo.file_processor.runtime.trigger import TriggerConfig, process_event
+from applications_repo.file_processor.runtime.trigger import Clients, TriggerConfig, process_event
 from shared.config import StageName, load_config
+from shared.local.event_bus import LambdaContext
 from shared.local.events import object_created_event
 from shared.naming import StageNaming
+from shared.quarantine import MAX_COPY_BYTES, QUARANTINE_PREFIX, REASON_SUFFIX
 
 NAMING = StageNaming.of(load_config(environ={}), StageName.DEV)
 CONFIG = TriggerConfig(
@@ -28,19 +30,48 @@ CONFIG = TriggerConfig(
 )
 
 
+FUNCTION = NAMING.trigger_function
+
+
 @pytest.fixture
-def glue(monkeypatch):
+def aws(monkeypatch):
+    """Glue with the FileProcessor job and a versioned input bucket, in moto."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", NAMING.region)
     with mock_aws():
-        client = boto3.client("glue", region_name=NAMING.region)
-        client.create_job(
+        glue = boto3.client("glue", region_name=NAMING.region)
+        glue.create_job(
             Name=NAMING.file_processor_job,
             Role=NAMING.role_arn(NAMING.glue_service_role),
             Command={"Name": "glueetl", "ScriptLocation": "s3://assets/script.py"},
             ExecutionProperty={"MaxConcurrentRuns": 3},
         )
-        yield client
+        s3 = boto3.client("s3", region_name=NAMING.region)
+        s3.create_bucket(Bucket=NAMING.input_bucket)
+        s3.put_bucket_versioning(
+            Bucket=NAMING.input_bucket, VersioningConfiguration={"Status": "Enabled"}
+        )
+        boto3.client("dynamodb", region_name=NAMING.region).create_table(
+            TableName=NAMING.trigger_idempotency_table,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        trigger.clients.cache_clear()
+        trigger.idempotent.cache_clear()
+        yield Clients(glue=glue, s3=s3)
     trigger.metrics.clear_metrics()
+
+
+def upload(aws, key: str, size: int = 100, *, declared_size: int | None = None) -> dict:
+    """Put an object of ``size`` bytes and return its event (with ``declared_size``, if
+    given, as the size the event reports)."""
+    put = aws.s3.put_object(Bucket=NAMING.input_bucket, Key=key, Body=b"x" * size)
+    return object_created_event(
+        bucket=NAMING.input_bucket,
+        key=key,
+        size=size if declared_size is None else declared_size,
+        version_id=put["VersionId"],
+    )
 
 
 def event_for(key: str, size: int = 100, version_id: str | None = "v1"):
@@ -49,14 +80,14 @@ def event_for(key: str, size: int = 100, version_id: str | None = "v1"):
     )
 
 
-def started_runs(glue) -> list[dict]:
-    return glue.get_job_runs(JobName=NAMING.file_processor_job)["JobRuns"]
+def started_runs(aws) -> list[dict]:
+    return aws.glue.get_job_runs(JobName=NAMING.file_processor_job)["JobRuns"]
 
 
-def test_a_csv_starts_the_file_processor_with_arguments_naming_the_object(glue):
-    result = process_event(event_for("sales/2026.csv"), glue, CONFIG)
+def test_a_csv_starts_the_file_processor_with_arguments_naming_the_object(aws):
+    result = process_event(event_for("sales/2026.csv"), aws, CONFIG, FUNCTION)
     assert result["status"] == "STARTED"
-    [run] = started_runs(glue)
+    [run] = started_runs(aws)
     assert run["Id"] == result["job_run_id"]
     assert run["Arguments"] == {
         "--source_bucket": NAMING.input_bucket,
@@ -67,19 +98,19 @@ def test_a_csv_starts_the_file_processor_with_arguments_naming_the_object(glue):
     }
 
 
-def test_unversioned_objects_start_a_run_without_a_version(glue):
-    process_event(event_for("a.csv", version_id=None), glue, CONFIG)
-    assert "--source_version" not in started_runs(glue)[0]["Arguments"]
+def test_unversioned_objects_start_a_run_without_a_version(aws):
+    process_event(event_for("a.csv", version_id=None), aws, CONFIG, FUNCTION)
+    assert "--source_version" not in started_runs(aws)[0]["Arguments"]
 
 
 @pytest.mark.parametrize(
     "key", ["folder with spaces/Q1 report.csv", "données/été+2026 50%.csv", "a/b/ünïcødé 名前.CSV"]
 )
-def test_url_encoded_keys_are_decoded(glue, key):
+def test_url_encoded_keys_are_decoded(aws, key):
     event = event_for(key)
     assert event["detail"]["object"]["key"] != key
-    process_event(event, glue, CONFIG)
-    assert started_runs(glue)[0]["Arguments"]["--source_key"] == key
+    process_event(event, aws, CONFIG, FUNCTION)
+    assert started_runs(aws)[0]["Arguments"]["--source_key"] == key
 
 
 @pytest.mark.parametrize(
@@ -93,21 +124,49 @@ def test_url_encoded_keys_are_decoded(glue, key):
         ("huge.csv", 1001, "1001 bytes is above the 1000-byte maximum"),
     ],
 )
-def test_other_objects_are_rejected_with_their_reason_and_start_nothing(glue, key, size, reason):
-    result = process_event(event_for(key, size), glue, CONFIG)
-    assert result == {
-        "status": "REJECTED",
-        "object": f"s3://{NAMING.input_bucket}/{key}",
-        "reason": reason,
-    }
-    assert started_runs(glue) == []
+def test_other_objects_are_rejected_with_their_reason_and_start_nothing(aws, key, size, reason):
+    result = process_event(upload(aws, key, size), aws, CONFIG, FUNCTION)
+    assert result["status"] == "REJECTED"
+    assert result["object"] == f"s3://{NAMING.input_bucket}/{key}"
+    assert result["reason"] == reason
+    assert started_runs(aws) == []
 
 
-def test_the_extension_check_ignores_case(glue):
-    assert process_event(event_for("UPPER.CSV"), glue, CONFIG)["status"] == "STARTED"
+def test_rejected_objects_are_kept_in_the_quarantine_with_their_reason(aws):
+    # GIVEN a text file uploaded to the input bucket
+    event = upload(aws, "notes/Q1 ünïcode.txt", 42)
+    # WHEN the trigger rejects it
+    result = process_event(event, aws, CONFIG, FUNCTION)
+    # THEN a copy of that version and its reason sit under quarantine/
+    bucket = NAMING.input_bucket
+    copy = aws.s3.get_object(Bucket=bucket, Key=f"{QUARANTINE_PREFIX}notes/Q1 ünïcode.txt")
+    assert copy["Body"].read() == b"x" * 42
+    reason_key = f"{QUARANTINE_PREFIX}notes/Q1 ünïcode.txt{REASON_SUFFIX}"
+    assert result["quarantine"] == f"s3://{bucket}/{reason_key}"
+    reason = json.loads(aws.s3.get_object(Bucket=bucket, Key=reason_key)["Body"].read())
+    assert reason["reason"] == "not a CSV file: extension '.txt', expected '.csv'"
+    assert reason["rejected_by"] == FUNCTION
+    assert reason["version_id"] == event["detail"]["object"]["version-id"]
 
 
-def test_glue_refusing_the_run_makes_the_handler_raise(glue):
+def test_objects_too_large_to_copy_are_recorded_but_left_in_place(aws):
+    event = upload(aws, "huge.csv", 10, declared_size=MAX_COPY_BYTES + 1)
+    big = dataclasses.replace(CONFIG, max_object_bytes=MAX_COPY_BYTES)
+    result = process_event(event, aws, big, FUNCTION)
+    reason = json.loads(
+        aws.s3.get_object(
+            Bucket=NAMING.input_bucket, Key=f"{QUARANTINE_PREFIX}huge.csv{REASON_SUFFIX}"
+        )["Body"].read()
+    )
+    assert result["status"] == "REJECTED" and reason["copy"] is None
+    assert reason["source"] == f"s3://{NAMING.input_bucket}/huge.csv"
+
+
+def test_the_extension_check_ignores_case(aws):
+    assert process_event(event_for("UPPER.CSV"), aws, CONFIG, FUNCTION)["status"] == "STARTED"
+
+
+def test_glue_refusing_the_run_makes_the_handler_raise(aws):
     # GIVEN runs that stay RUNNING, and the job's 3 concurrent runs already going
     requests.post(
         "http://motoapi.amazonaws.com/moto-api/state-manager/set-transition",
@@ -115,35 +174,42 @@ def test_glue_refusing_the_run_makes_the_handler_raise(glue):
         timeout=5,
     )
     for index in range(3):
-        process_event(event_for(f"busy-{index}.csv"), glue, CONFIG)
+        process_event(event_for(f"busy-{index}.csv"), aws, CONFIG, FUNCTION)
     # WHEN a fourth file arrives  THEN the refusal propagates, so Lambda retries the event
     with pytest.raises(ClientError) as refused:
-        process_event(event_for("fourth.csv"), glue, CONFIG)
+        process_event(event_for("fourth.csv"), aws, CONFIG, FUNCTION)
     assert refused.value.response["Error"]["Code"] == "ConcurrentRunsExceededException"
-    assert len(started_runs(glue)) == 3
+    assert len(started_runs(aws)) == 3
 
 
-@dataclass
-class FakeContext:
-    function_name: str = NAMING.trigger_function
-    memory_limit_in_mb: int = 128
-    invoked_function_arn: str = (
-        f"arn:aws:lambda:us-east-1:222222222222:function:{NAMING.trigger_function}"
+def lambda_context() -> LambdaContext:
+    """The context Lambda would pass this function."""
+    return LambdaContext(
+        function_name=FUNCTION,
+        aws_request_id="request-1",
+        invoked_function_arn=f"arn:aws:lambda:us-east-1:222222222222:function:{FUNCTION}",
     )
-    aws_request_id: str = "request-1"
 
 
-def test_the_handler_logs_structured_lines_and_publishes_metrics(glue, monkeypatch, capsys, caplog):
+@pytest.fixture
+def function_environment(monkeypatch):
+    """The function's environment, as its stack sets it."""
     for name, value in {
         "JOB_NAME": CONFIG.job_name,
         "OUTPUT_BUCKET": CONFIG.output_bucket,
         "DATABASE": CONFIG.database,
         "MIN_OBJECT_BYTES": "1",
         "MAX_OBJECT_BYTES": "1000",
+        "IDEMPOTENCY_TABLE": NAMING.trigger_idempotency_table,
+        "IDEMPOTENCY_SECONDS": "3600",
     }.items():
         monkeypatch.setenv(name, value)
-    trigger.glue_client.cache_clear()
-    assert trigger.handler(event_for("notes.txt"), FakeContext())["status"] == "REJECTED"
+
+
+def test_the_handler_logs_structured_lines_and_publishes_metrics(
+    aws, function_environment, capsys, caplog
+):
+    assert trigger.handler(upload(aws, "notes.txt"), lambda_context())["status"] == "REJECTED"
     [record] = [r for r in caplog.records if r.getMessage() == "object rejected"]
     log = json.loads(trigger.logger.registered_formatter.format(record))
     assert log["level"] == "WARNING"
@@ -154,3 +220,36 @@ def test_the_handler_logs_structured_lines_and_publishes_metrics(glue, monkeypat
     [metric] = [line for line in lines if "FilesRejected" in line]
     assert metric["FilesRejected"] == [1.0] and metric["Reason"] == "extension"
     assert metric["_aws"]["CloudWatchMetrics"][0]["Namespace"] == trigger.METRICS_NAMESPACE
+
+
+def test_the_same_event_delivered_twice_starts_one_run(aws, function_environment):
+    # GIVEN one upload whose event S3/EventBridge deliver twice (at-least-once delivery)
+    event = upload(aws, "twice.csv")
+    first = trigger.handler(event, lambda_context())
+    # WHEN the duplicate arrives
+    second = trigger.handler(event, lambda_context())
+    # THEN it is recognised: same run id, marked duplicate, and only one run exists
+    assert second == {**first, "duplicate": True}
+    assert [run["Id"] for run in started_runs(aws)] == [first["job_run_id"]]
+
+
+def test_a_new_version_of_the_same_key_is_not_a_duplicate(aws, function_environment):
+    first = trigger.handler(upload(aws, "again.csv"), lambda_context())
+    second = trigger.handler(upload(aws, "again.csv"), lambda_context())
+    assert "duplicate" not in second and second["job_run_id"] != first["job_run_id"]
+
+
+def test_an_event_that_failed_is_processed_when_retried(aws, function_environment):
+    # GIVEN Glue refuses the first attempt (the job is missing)
+    event = upload(aws, "retry.csv")
+    aws.glue.delete_job(JobName=NAMING.file_processor_job)
+    with pytest.raises(ClientError):
+        trigger.handler(event, lambda_context())
+    # WHEN the job exists again and Lambda retries the same event
+    aws.glue.create_job(
+        Name=NAMING.file_processor_job,
+        Role=NAMING.role_arn(NAMING.glue_service_role),
+        Command={"Name": "glueetl", "ScriptLocation": "s3://assets/script.py"},
+    )
+    # THEN the retry starts the run: the failure left no idempotency record behind
+    assert trigger.handler(event, lambda_context())["status"] == "STARTED"
