@@ -5,6 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+CHECKOV_VENV := .venv-checkov
 APPS := infrastructure_repo applications_repo
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -28,22 +29,28 @@ $(BIN)/.installed: pyproject.toml requirements.lock | prerequisites
 	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
 
+$(CHECKOV_VENV)/.installed: requirements-checkov.lock $(BIN)/.installed
+	@echo "Setting up $(CHECKOV_VENV) (checkov, apart: it pins an older boto3)"
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(BIN)/uv pip sync --quiet --python $(CHECKOV_VENV)/bin/python requirements-checkov.lock
+	@touch $@
+
 node_modules/.installed: package.json package-lock.json | prerequisites
 	@echo "Installing the CDK CLI from package-lock.json"
 	@npm ci --no-audit --no-fund --silent
 	@touch $@
 
-setup: $(BIN)/.installed node_modules/.installed ## Create or refresh .venv and node_modules
+setup: $(BIN)/.installed $(CHECKOV_VENV)/.installed node_modules/.installed ## Create or refresh .venv, .venv-checkov and node_modules
 
 run: setup ## Run the dev stage end to end on a local AWS (moto) and local Spark; FILE=... for yours
 	@$(BIN)/gdp run $(FILE)
 
-test: setup ## ruff, then every test (unit, CDK with cdk-nag and cfn-lint)
+test: setup ## ruff, then every test (unit, Spark, CDK with cdk-nag/cfn-lint/checkov, integration)
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/pytest
 
-lint: setup ## ruff (lint and format check), then synth both apps through cdk-nag and cfn-lint
+lint: setup ## ruff (lint and format check), then synth both apps through cdk-nag, cfn-lint and checkov
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/gdp synth
@@ -60,5 +67,5 @@ post-deploy-test: setup ## Test a deployed stage: make post-deploy-test APP=infr
 	@$(BIN)/pytest tests/post_deploy/test_$(APP).py --stage $(STAGE) -p no:cacheprovider
 
 clean: ## Remove the environments, cloud assemblies and caches
-	rm -rf $(VENV) node_modules $(addsuffix /cdk.out,$(APPS)) .pytest_cache .ruff_cache build
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules .local-run $(addsuffix /cdk.out,$(APPS)) .pytest_cache .ruff_cache build
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

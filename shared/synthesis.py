@@ -1,5 +1,6 @@
 """Synthesizes the CDK apps exactly as the CDK CLI would (``python app.py`` into ``cdk.out``)
-and reports the compliance gates: cdk-nag (inside synth) and cfn-lint (over the templates)."""
+and reports the compliance gates: cdk-nag (inside synth), cfn-lint and checkov (over the
+templates)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from shared.assembly import SynthesizedStack, stacks
 from shared.config import CONFIG_ENV_VAR, REPOSITORY_ROOT
 from shared.errors import PlatformError
 from shared.naming import AppName
-from shared.template_lint import LintFinding, lint_templates
+from shared.template_lint import CheckovResult, LintFinding, lint_templates, run_checkov
 
 APP_ENTRY_POINT = "app.py"
 ASSEMBLY_DIR = "cdk.out"
@@ -35,6 +36,7 @@ class SynthResult:
     outdir: Path
     stacks: list[SynthesizedStack]
     lint_findings: list[LintFinding]
+    checkov: CheckovResult
 
 
 def available_apps() -> list[AppName]:
@@ -72,7 +74,13 @@ def synthesize(app: AppName, *, config_path: str | None = None) -> SynthResult:
         raise SynthError(_explain_failure(app, outdir, process.stderr))
     synthesized = stacks(outdir)
     findings = lint_templates([stack.template_file for stack in synthesized])
-    return SynthResult(app=app, outdir=outdir, stacks=synthesized, lint_findings=findings)
+    return SynthResult(
+        app=app,
+        outdir=outdir,
+        stacks=synthesized,
+        lint_findings=findings,
+        checkov=run_checkov(outdir),
+    )
 
 
 def nag_violations(report_file: Path) -> list[str]:

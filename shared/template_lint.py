@@ -1,4 +1,5 @@
-"""cfn-lint over synthesized templates, with the rules the repository's .cfnlintrc.yaml sets."""
+"""The template gates after cdk-nag: cfn-lint (rules in .cfnlintrc.yaml) and checkov (in its own
+environment, checks in .checkov.yaml)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.config import REPOSITORY_ROOT
+from shared.errors import PlatformError
+
+CHECKOV = REPOSITORY_ROOT / ".venv-checkov" / "bin" / "checkov"
+CHECKOV_CONFIG = REPOSITORY_ROOT / ".checkov.yaml"
 
 
 @dataclass(frozen=True)
@@ -50,3 +55,39 @@ def lint_templates(templates: Sequence[Path]) -> list[LintFinding]:
         )
         for match in json.loads(result.stdout or "[]")
     ]
+
+
+@dataclass(frozen=True)
+class CheckovResult:
+    """What checkov found in one cloud assembly."""
+
+    passed: int
+    failed: list[str]
+
+
+def run_checkov(outdir: Path) -> CheckovResult:
+    """checkov over every template under ``outdir``.
+
+    Raises:
+        PlatformError: when checkov's environment is missing or checkov cannot run.
+    """
+    if not CHECKOV.is_file():
+        raise PlatformError(f"checkov is not installed in {CHECKOV.parent.parent}: run make setup")
+    result = subprocess.run(
+        [str(CHECKOV), "-d", str(outdir), "--config-file", str(CHECKOV_CONFIG), "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        reports = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        raise PlatformError(f"checkov could not run: {result.stderr.strip()[-500:]}") from None
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [
+        f"{check['check_id']} {check['resource']} ({check['file_path']})"
+        for report in reports
+        for check in report.get("results", {}).get("failed_checks", [])
+    ]
+    passed = sum(report.get("summary", {}).get("passed", 0) for report in reports)
+    return CheckovResult(passed=passed, failed=failed)

@@ -33,9 +33,9 @@ def run_synth(args: argparse.Namespace) -> int:
     for app in apps:
         result = synthesize(app, config_path=args.config)
         print(describe(result))
-        failed = failed or bool(result.lint_findings)
+        failed = failed or bool(result.lint_findings) or bool(result.checkov.failed)
     if failed:
-        raise PlatformError("cfn-lint found problems in the templates above")
+        raise PlatformError("cfn-lint or checkov found problems in the templates above")
     return 0
 
 
@@ -56,6 +56,11 @@ def describe(result: SynthResult) -> str:
         lines.extend(f"    {finding}" for finding in result.lint_findings)
     else:
         lines.append(f"  cfn-lint: passed, 0 findings in {len(result.stacks)} templates")
+    if result.checkov.failed:
+        lines.append(f"  checkov: FAILED, {len(result.checkov.failed)} failed checks:")
+        lines.extend(f"    {failed}" for failed in result.checkov.failed)
+    else:
+        lines.append(f"  checkov: passed, {result.checkov.passed} checks, 0 failed")
     return "\n".join(lines)
 
 
