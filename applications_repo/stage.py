@@ -10,6 +10,8 @@ from constructs import Construct
 
 from applications_repo.file_processor.infrastructure import FileProcessorStack
 from applications_repo.legislators.infrastructure import LegislatorsStack
+from applications_repo.monitoring.infrastructure import MonitoringStack
+from shared.application import installed_applications
 from shared.config import PlatformConfig, StageName
 from shared.naming import AppName
 from shared.stage import DeploymentStage
@@ -40,4 +42,13 @@ class ApplicationsStage(DeploymentStage):
             description=f"ProcessLegislators ({stage} stage).",
             naming=naming,
             settings=self.settings,
+        )
+        self.monitoring = MonitoringStack(
+            self,
+            "Monitoring",
+            stack_name=naming.stack_name(APP, "monitoring"),
+            description=f"Alarms, alerts and dashboard of the Glue applications ({stage} stage).",
+            naming=naming,
+            settings=self.settings,
+            applications=installed_applications(naming, self.settings),
         )

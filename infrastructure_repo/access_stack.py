@@ -13,6 +13,7 @@ from constructs import Construct
 from shared.application import TEMPORARY_PREFIX
 from shared.compliance import acknowledge
 from shared.config import StageSettings
+from shared.metrics import NAMESPACE
 from shared.naming import QUARANTINE_PREFIX, TEST_PREFIX, AppName, PipelineNaming, StageNaming
 
 GLUE_CATALOG_READ = ("glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartitions")
@@ -135,7 +136,9 @@ class AccessStack(Stack):
                 sid="PublishGlueMetrics",
                 actions=["cloudwatch:PutMetricData"],
                 resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": GLUE_METRICS_NAMESPACE}},
+                conditions={
+                    "StringEquals": {"cloudwatch:namespace": [GLUE_METRICS_NAMESPACE, NAMESPACE]}
+                },
             ),
         ]
         policy = iam.ManagedPolicy(
@@ -171,7 +174,8 @@ class AccessStack(Stack):
             policy,
             "IAM5",
             "CloudWatch PutMetricData has no resource-level permissions; the statement is "
-            "limited by the cloudwatch:namespace condition to the Glue namespace.",
+            "limited by the cloudwatch:namespace condition to Glue's and the platform's "
+            "namespaces.",
             findings=["Resource::*"],
         )
         acknowledge(

@@ -43,6 +43,7 @@ class GlueJobDefinition:
         arguments: the job's default arguments, without the leading ``--``.
         runner: ``module:function`` that runs the job in-process from Glue-style ``argv``
             (what the local Glue executor calls).
+        emits_row_metrics: the job publishes RowsRead/RowsWritten/RowsRejected.
     """
 
     name: str
@@ -51,6 +52,7 @@ class GlueJobDefinition:
     packages: tuple[str, ...]
     arguments: Mapping[str, str]
     runner: str
+    emits_row_metrics: bool = False
 
 
 def scripts_prefix(job_name: str) -> str:
@@ -100,6 +102,32 @@ class ObjectCreatedHandler:
 
 
 @dataclass(frozen=True)
+class JobStateHandler:
+    """A Lambda function fired when a Glue run of the stage finishes ("Glue Job State
+    Change" events of jobs whose names end with ``job_name_suffix``).
+
+    Attributes:
+        function_name: the function's name (from the naming module).
+        module: the function's own source file.
+        handler: ``module:function`` to call in-process.
+        job_name_suffix: the stage's job names end with it (``-dev``).
+        environment: the function's environment variables.
+        logger_name: the name its Powertools logger logs under.
+        dead_letter_queue: where events go when the function keeps failing on them.
+        alerts_topic: the SNS topic it alerts through.
+    """
+
+    function_name: str
+    module: Path
+    handler: str
+    job_name_suffix: str
+    environment: Mapping[str, str]
+    logger_name: str
+    dead_letter_queue: str
+    alerts_topic: str
+
+
+@dataclass(frozen=True)
 class SampleRun:
     """A job run the local run starts itself, after putting sample data where the job reads.
 
@@ -122,6 +150,7 @@ class Application:
     name: str
     jobs: tuple[GlueJobDefinition, ...] = ()
     handlers: tuple[ObjectCreatedHandler, ...] = ()
+    job_state_handlers: tuple[JobStateHandler, ...] = ()
     samples: Path | None = None
     sample_runs: tuple[SampleRun, ...] = ()
 

@@ -121,6 +121,42 @@ class StageNaming:
     def trigger_rule(self) -> str:
         return f"glue-object-created-{self.stage}"
 
+    # Monitoring
+    @property
+    def alerts_topic(self) -> str:
+        return f"glue-alerts-{self.stage}"
+
+    @property
+    def alerts_key_alias(self) -> str:
+        return f"alias/glue-alerts-{self.stage}"
+
+    @property
+    def run_monitor_function(self) -> str:
+        return f"GlueRunMonitor-{self.stage}"
+
+    @property
+    def run_monitor_log_group(self) -> str:
+        return f"/aws/lambda/{self.run_monitor_function}"
+
+    @property
+    def run_monitor_dead_letter_queue(self) -> str:
+        return f"GlueRunMonitor-dlq-{self.stage}"
+
+    @property
+    def job_state_rule(self) -> str:
+        return f"glue-job-state-{self.stage}"
+
+    @property
+    def dashboard(self) -> str:
+        return f"glue-data-platform-{self.stage}"
+
+    def alarm(self, subject: str, what: str) -> str:
+        """An alarm's name, e.g. ``glue-dev-FileProcessorV2-dev-failure-rate``."""
+        return f"glue-{self.stage}-{subject}-{what}"
+
+    def topic_arn(self, topic_name: str) -> str:
+        return f"arn:{self.partition}:sns:{self.region}:{self.account}:{topic_name}"
+
     # Lambda (spec: Lambda Functions, Log Groups)
     @property
     def trigger_function(self) -> str:

@@ -6,16 +6,18 @@ from pathlib import Path
 
 from shared.application import Application, GlueJobDefinition, ObjectCreatedHandler
 from shared.config import StageSettings
+from shared.metrics import TRIGGER_SERVICE
 from shared.naming import QUARANTINE_PREFIX, StageNaming
 
 HERE = Path(__file__).parent
 TRIGGER_MODULE = HERE / "runtime" / "trigger.py"
 TRIGGER_HANDLER = "applications_repo.file_processor.runtime.trigger:handler"
-TRIGGER_LOGGER = "glue-trigger"
+TRIGGER_LOGGER = TRIGGER_SERVICE
 JOB_SCRIPT = HERE / "job" / "entrypoint.py"
 JOB_PACKAGES = (
     "shared.errors",
     "shared.glue",
+    "shared.metrics",
     "shared.quarantine",
     "applications_repo.file_processor.job",
 )
@@ -49,6 +51,7 @@ def application(naming: StageNaming, settings: StageSettings) -> Application:
                 packages=JOB_PACKAGES,
                 arguments={"output_bucket": naming.output_bucket, "database": naming.database},
                 runner=JOB_RUNNER,
+                emits_row_metrics=True,
             ),
         ),
         handlers=(

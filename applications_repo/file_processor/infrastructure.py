@@ -23,7 +23,7 @@ from shared.constructs.glue_job import GlueSparkJob
 from shared.constructs.logging import LogsKey, encrypted_log_group
 from shared.naming import StageNaming
 
-TRIGGER_MODULES = ("shared.quarantine",)
+TRIGGER_MODULES = ("shared.quarantine", "shared.metrics")
 VENDORED = ("aws_lambda_powertools", "typing_extensions")
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 LAMBDA_TIMEOUT = Duration.seconds(30)

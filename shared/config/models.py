@@ -215,7 +215,10 @@ class AlarmSettings(Settings):
 
     job_failure_rate_percent: Percent = 10.0
     duration_factor: Annotated[float, Field(gt=1)] = 2.0
+    duration_average_runs: Annotated[int, Field(ge=1, le=100)] = 10
     lambda_error_rate_percent: Percent = 5.0
+    rejected_files_percent: Percent = 20.0
+    rejected_rows_percent: Percent = 5.0
     evaluation_minutes: Annotated[int, Field(ge=5, le=1440)] = 60
 
 

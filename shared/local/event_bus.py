@@ -1,5 +1,6 @@
-"""S3 -> EventBridge -> Lambda, on this machine: every new object version in a watched
-bucket becomes an "Object Created" event, delivered to the real handler in this process.
+"""EventBridge -> Lambda, on this machine: every new object version in a watched bucket
+becomes an "Object Created" event, and every finished Glue run a "Glue Job State Change"
+event, delivered to the real handlers in this process.
 
 Delivery is what Lambda does with an asynchronous invocation: on an error the event is tried
 twice more, then sent to the function's dead-letter queue. Whoever uploads (``gdp run``, a
@@ -23,8 +24,8 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from shared.application import ObjectCreatedHandler
-from shared.local.events import object_created_event
+from shared.application import JobStateHandler, ObjectCreatedHandler
+from shared.local.events import glue_job_state_event, object_created_event
 
 RETRY_DELAYS_SECONDS = (1.0, 2.0)
 POLL_SECONDS = 0.2
@@ -46,6 +47,7 @@ class Delivery:
     outcome: str = "PENDING"
     detail: str = ""
     job_run_id: str | None = None
+    quarantine: str | None = None
     attempts: int = 0
     duplicates: int = 0
 
@@ -79,6 +81,7 @@ class LocalEventBus:
         session,
         handlers: Sequence[ObjectCreatedHandler],
         *,
+        job_state_handlers: Sequence[JobStateHandler] = (),
         account: str,
         region: str,
         logs_dir: Path,
@@ -88,6 +91,7 @@ class LocalEventBus:
         self.s3 = session.client("s3")
         self.sqs = session.client("sqs")
         self.handlers = list(handlers)
+        self.job_state_handlers = list(job_state_handlers)
         self.account, self.region = account, region
         self.logs_dir = Path(logs_dir)
         self.progress = progress
@@ -98,6 +102,7 @@ class LocalEventBus:
         self._thread: threading.Thread | None = None
         self._busy = threading.Event()
         self._functions: dict[str, Callable[..., Any]] = {}
+        self.job_events: list[Delivery] = []
 
     def start(self) -> LocalEventBus:
         """Watch from now on: objects that exist already are not new.
@@ -105,11 +110,12 @@ class LocalEventBus:
         Each handler's module is loaded afresh, as Lambda starts a new execution environment:
         nothing it cached (clients of an earlier local AWS) carries over.
         """
-        for handler in self.handlers:
+        for handler in [*self.handlers, *self.job_state_handlers]:
             module = import_module(handler.handler.partition(":")[0])
             self._functions[handler.function_name] = getattr(
                 importlib.reload(module), handler.handler.partition(":")[2]
             )
+        for handler in self.handlers:
             self._seen.update(self._versions(handler.bucket))
         self._thread = threading.Thread(target=self._loop, name="local-event-bus", daemon=True)
         self._thread.start()
@@ -149,6 +155,23 @@ class LocalEventBus:
                 delivered += 1
         return delivered
 
+    def job_finished(self, job_name: str, run_id: str, state: str, message: str | None) -> None:
+        """Deliver the "Glue Job State Change" event of a finished run to the handlers of
+        the stage's jobs (called by the local Glue executor)."""
+        event = glue_job_state_event(
+            job_name=job_name,
+            run_id=run_id,
+            state=state,
+            message=message,
+            account=self.account,
+            region=self.region,
+        )
+        for handler in self.job_state_handlers:
+            if job_name.endswith(handler.job_name_suffix):
+                delivery = Delivery("", job_name, run_id, 0, handler.function_name, event)
+                self.job_events.append(delivery)
+                self._deliver(handler, delivery)
+
     def redeliver(self, delivery: Delivery) -> None:
         """Deliver the same event again, as at-least-once delivery sometimes does."""
         handler = next(h for h in self.handlers if h.function_name == delivery.function_name)
@@ -180,7 +203,7 @@ class LocalEventBus:
         self._seen.update(identity for identity, _, _ in fresh)
         return fresh
 
-    def _deliver(self, handler: ObjectCreatedHandler, delivery: Delivery) -> None:
+    def _deliver(self, handler: ObjectCreatedHandler | JobStateHandler, delivery: Delivery) -> None:
         event = delivery.event
         function = self._functions[handler.function_name]
         error: Exception | None = None
@@ -210,6 +233,7 @@ class LocalEventBus:
         delivery.outcome = str(result.get("status", "DELIVERED"))
         delivery.job_run_id = result.get("job_run_id")
         delivery.detail = str(result.get("reason", ""))
+        delivery.quarantine = result.get("quarantine")
         if delivery.outcome == "REJECTED":
             self.progress(f"trigger rejected {delivery.key}: {delivery.detail}")
         elif delivery.job_run_id:
@@ -217,7 +241,7 @@ class LocalEventBus:
 
     def _dead_letter(
         self,
-        handler: ObjectCreatedHandler,
+        handler: ObjectCreatedHandler | JobStateHandler,
         event: dict[str, Any],
         delivery: Delivery,
         error: Exception | None,
@@ -244,10 +268,10 @@ class LocalEventBus:
             f"{delivery.key}: retries exhausted, event sent to {handler.dead_letter_queue}"
         )
 
-    def _function_arn(self, handler: ObjectCreatedHandler) -> str:
+    def _function_arn(self, handler: ObjectCreatedHandler | JobStateHandler) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account}:function:{handler.function_name}"
 
-    def _context(self, handler: ObjectCreatedHandler) -> LambdaContext:
+    def _context(self, handler: ObjectCreatedHandler | JobStateHandler) -> LambdaContext:
         return LambdaContext(
             function_name=handler.function_name,
             aws_request_id=str(uuid.uuid4()),
@@ -255,7 +279,7 @@ class LocalEventBus:
         )
 
     @contextmanager
-    def _invocation(self, handler: ObjectCreatedHandler) -> Iterator[None]:
+    def _invocation(self, handler: ObjectCreatedHandler | JobStateHandler) -> Iterator[None]:
         """The function's environment and its log file (its logs and metrics lines), for one
         invocation. Invocations take turns: environment and stdout are the process's."""
         log_file = self.logs_dir / f"{handler.function_name}.log"

@@ -8,6 +8,36 @@ from typing import Any
 from urllib.parse import quote_plus
 
 
+def glue_job_state_event(
+    *,
+    job_name: str,
+    run_id: str,
+    state: str,
+    message: str | None,
+    account: str,
+    region: str,
+) -> dict[str, Any]:
+    """A "Glue Job State Change" event, as Glue sends it to EventBridge when a run ends."""
+    failed = state in ("FAILED", "TIMEOUT", "ERROR")
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Glue Job State Change",
+        "source": "aws.glue",
+        "account": account,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [],
+        "detail": {
+            "jobName": job_name,
+            "severity": "ERROR" if failed else "INFO",
+            "state": state,
+            "jobRunId": run_id,
+            "message": message or f"Job run {state.lower()}",
+        },
+    }
+
+
 def object_created_event(
     *,
     bucket: str,

@@ -60,13 +60,16 @@ class LocalGlueExecutor:
         *,
         logs_dir: Path,
         progress: Progress = lambda line: None,
+        on_finished: Callable[[str, str, str, str | None], None] = lambda *run: None,
     ) -> None:
         self.aws = aws
+        self.on_finished = on_finished
         self.jobs = {job.name: job for job in jobs}
         self.logs_dir = Path(logs_dir)
         self.progress = progress
         self.runs: dict[str, RunRecord] = {}
         self._lock = threading.Lock()
+        self._unreported = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(max_workers=sum(self._limit(j) for j in self.jobs))
@@ -83,8 +86,10 @@ class LocalGlueExecutor:
         self._pool.shutdown(wait=True, cancel_futures=False)
 
     def idle(self) -> bool:
-        """No run waits or runs."""
+        """No run waits or runs, and every finished run has been reported."""
         with self._lock:
+            if self._unreported:
+                return False
             waiting = [
                 run
                 for job in self._existing_jobs()
@@ -152,10 +157,16 @@ class LocalGlueExecutor:
         run.modified_on = record.ended
         with self._lock:
             run.status = record.state
+            self._unreported += 1
         outcome = f"FAILED: {failure}" if failure else "SUCCEEDED"
         self.progress(
             f"{job.name} {record.run_id[:11]} {outcome} in {record.duration_seconds:.1f}s"
         )
+        try:
+            self.on_finished(job.name, record.run_id, record.state, failure)
+        finally:
+            with self._lock:
+                self._unreported -= 1
 
 
 def _reported_failure(result: Any) -> str | None:

@@ -47,6 +47,15 @@ def provision_stage(
     for application in applications:
         for job in application.jobs:
             create_job(aws, s3=s3, glue=glue, naming=naming, settings=settings, job=job)
+        for monitor in application.job_state_handlers:
+            sqs.create_queue(
+                QueueName=monitor.dead_letter_queue,
+                Attributes={
+                    "MessageRetentionPeriod": str(DEAD_LETTER_RETENTION_SECONDS),
+                    "SqsManagedSseEnabled": "true",
+                },
+            )
+            _create_alerts_topic(session, monitor.alerts_topic)
         for handler in application.handlers:
             _create_idempotency_table(dynamodb, handler.idempotency_table)
             sqs.create_queue(
@@ -119,6 +128,26 @@ def _create_bucket(s3, plan: BucketPlan, naming: StageNaming) -> None:
                 }
             },
         )
+
+
+def alerts_inbox(topic: str) -> str:
+    """The local queue subscribed to an alerts topic, standing in for the operators' mail."""
+    return f"{topic}-inbox"
+
+
+def _create_alerts_topic(session, topic: str) -> None:
+    sns, sqs = session.client("sns"), session.client("sqs")
+    topic_arn = sns.create_topic(Name=topic)["TopicArn"]
+    queue_url = sqs.create_queue(QueueName=alerts_inbox(topic))["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes={"RawMessageDelivery": "false"},
+    )
 
 
 def _create_idempotency_table(dynamodb, name: str) -> None:

@@ -8,6 +8,7 @@ what happened to every input.
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
@@ -23,7 +24,7 @@ from shared.errors import PlatformError
 from shared.local.aws import LocalAws
 from shared.local.event_bus import LocalEventBus
 from shared.local.glue_executor import FAILED, LocalGlueExecutor, RunRecord
-from shared.local.provision import provision_stage
+from shared.local.provision import alerts_inbox, provision_stage
 from shared.naming import StageNaming
 
 WORK_ROOT = REPOSITORY_ROOT / ".local-run"
@@ -95,10 +96,12 @@ class LocalStage:
             provision_stage(self.aws, self.naming, self.settings, self.applications)
             self.stage_sample_data()
             handlers = [h for app in self.applications for h in app.handlers]
+            monitors = [h for app in self.applications for h in app.job_state_handlers]
             extra = {"retry_delays": self.retry_delays} if self.retry_delays is not None else {}
             self.bus = LocalEventBus(
                 self.aws.session,
                 handlers,
+                job_state_handlers=monitors,
                 account=self.naming.account,
                 region=self.naming.region,
                 logs_dir=self.logs_dir,
@@ -110,6 +113,7 @@ class LocalStage:
                 [job for app in self.applications for job in app.jobs],
                 logs_dir=self.logs_dir,
                 progress=self.progress,
+                on_finished=self.bus.job_finished,
             ).start()
         except BaseException:
             self.__exit__()
@@ -200,7 +204,10 @@ class LocalStage:
                         None,
                         "",
                         None,
-                        note=f"{delivery.outcome.lower()} by the trigger: {delivery.detail}",
+                        note=f"{delivery.outcome.lower()} by the trigger: {delivery.detail}"
+                        + (
+                            f"; reason kept in {delivery.quarantine}" if delivery.quarantine else ""
+                        ),
                     )
                 )
         rows += [self._run_row(label, self.executor.runs[run_id]) for label, run_id in runs]
@@ -214,6 +221,8 @@ class LocalStage:
             note = f"{record.error} (log: {_relative(record.log_file)})"
         elif str(getattr(result, "status", "")) == "REJECTED":
             state, note = "REJECTED", f"rejected by the job: {result.error}"
+            if getattr(result, "quarantine", None):
+                note += f"; reason kept in {result.quarantine}"
         elif getattr(result, "rejects", None):
             note = f"rejected rows: {result.rejects}"
         output = str(getattr(result, "output", "") or "")
@@ -230,12 +239,35 @@ class LocalStage:
             note,
         )
 
+    def alerts(self) -> list[str]:
+        """Subjects of the alerts sent so far (read from the local inbox of each topic)."""
+        sqs = self.session.client("sqs")
+        subjects = []
+        for monitor in (m for app in self.applications for m in app.job_state_handlers):
+            url = sqs.get_queue_url(QueueName=alerts_inbox(monitor.alerts_topic))["QueueUrl"]
+            while True:
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
+                    "Messages", []
+                )
+                if not messages:
+                    break
+                for message in messages:
+                    subjects.append(json.loads(message["Body"]).get("Subject", ""))
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return subjects
+
+    def dead_letter_queues(self) -> list[str]:
+        """The dead-letter queues of the stage's functions."""
+        return [h.dead_letter_queue for app in self.applications for h in app.handlers] + [
+            m.dead_letter_queue for app in self.applications for m in app.job_state_handlers
+        ]
+
     def dead_letters(self) -> int:
         """Messages waiting in the stage's dead-letter queues."""
         sqs = self.session.client("sqs")
         total = 0
-        for handler in (h for app in self.applications for h in app.handlers):
-            url = sqs.get_queue_url(QueueName=handler.dead_letter_queue)["QueueUrl"]
+        for queue in self.dead_letter_queues():
+            url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
             attributes = sqs.get_queue_attributes(
                 QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
             )["Attributes"]
@@ -294,12 +326,17 @@ def run_locally(
         local.wait(uploads)
         rows = local.summary(uploads, runs)
         dead = local.dead_letters()
+        alerts = local.alerts()
         out("")
         out(render_table(rows))
         for row in rows:
             if row.note:
                 out(f"  {row.input}: {row.note}")
         out("")
+        if alerts:
+            out(f"alerts sent to {naming.alerts_topic}:")
+            out("\n".join(f"  {subject}" for subject in alerts))
+            out("")
         out(where_to_look(local, dead, keep=keep))
         if keep:
             _wait_for_interrupt(out)
@@ -342,7 +379,7 @@ def render_table(rows: Sequence[SummaryRow]) -> str:
 def where_to_look(local: LocalStage, dead_letters: int, *, keep: bool) -> str:
     """Endpoint, buckets, logs, and (when the server stays up) commands to paste."""
     n = local.naming
-    queues = ", ".join(h.dead_letter_queue for a in local.applications for h in a.handlers)
+    queues = ", ".join(local.dead_letter_queues())
     lines = [
         f"endpoint      {local.aws.endpoint}",
         f"input         s3://{n.input_bucket}/",

@@ -20,6 +20,7 @@ import boto3
 
 from applications_repo.file_processor.job.processor import FileRequest, process_file
 from applications_repo.file_processor.job.summary import RunStatus, RunSummary
+from shared import metrics
 from shared.glue.arguments import resolve_arguments
 from shared.glue.catalog import GlueCatalog
 from shared.glue.session import get_spark
@@ -56,6 +57,7 @@ def run(argv: Sequence[str]) -> RunSummary:
         summary = process_file(
             spark, storage, request, GlueCatalog(aws.client("glue"), args["database"])
         )
+        publish_row_metrics(aws.client("cloudwatch"), job_name, summary)
         if summary.status is RunStatus.REJECTED:
             s3 = aws.client("s3")
             size = s3.head_object(Bucket=bucket, Key=key, **_version(version))["ContentLength"]
@@ -70,6 +72,24 @@ def run(argv: Sequence[str]) -> RunSummary:
             )
             summary = replace(summary, quarantine=kept)
         return summary
+
+
+def publish_row_metrics(cloudwatch, job_name: str, summary: RunSummary) -> None:
+    """Rows read, written and rejected by a finished run (dimension JobName)."""
+    if summary.status is not RunStatus.SUCCEEDED:
+        return
+    dimensions = [{"Name": metrics.JOB_DIMENSION, "Value": job_name}]
+    cloudwatch.put_metric_data(
+        Namespace=metrics.NAMESPACE,
+        MetricData=[
+            {"MetricName": name, "Dimensions": dimensions, "Value": value, "Unit": "Count"}
+            for name, value in (
+                (metrics.ROWS_READ, summary.rows_read),
+                (metrics.ROWS_WRITTEN, summary.rows_written),
+                (metrics.ROWS_REJECTED, summary.rows_rejected),
+            )
+        ],
+    )
 
 
 def _version(version: str | None) -> dict[str, str]:

@@ -32,6 +32,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
+from shared import metrics as names
 from shared.quarantine import quarantine
 
 CSV_SUFFIX = ".csv"
@@ -39,11 +40,8 @@ CSV_SUFFIX = ".csv"
 IDEMPOTENCY_KEY = (
     '[detail.bucket.name, detail.object.key, detail.object."version-id", detail.object.sequencer]'
 )
-METRICS_NAMESPACE = "GlueDataPlatform"
-SERVICE = "glue-trigger"
-
-logger = Logger(service=SERVICE)
-metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
+logger = Logger(service=names.TRIGGER_SERVICE)
+metrics = Metrics(namespace=names.NAMESPACE, service=names.TRIGGER_SERVICE)
 
 
 @dataclass(frozen=True)
@@ -147,18 +145,19 @@ def process_event(
     refuses the run."""
     obj = UploadedObject.from_event(event)
     logger.append_keys(object=obj.uri, version_id=obj.version_id, size=obj.size)
-    metrics.add_metric(name="FilesReceived", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=names.FILES_RECEIVED, unit=MetricUnit.Count, value=1)
     refused = rejection(obj, config)
     if refused:
         logger.warning("object rejected", extra={"reason": refused.message})
+        metrics.add_metric(name=names.FILES_REJECTED, unit=MetricUnit.Count, value=1)
         with single_metric(
-            name="FilesRejected",
+            name=names.FILES_REJECTED_BY_REASON,
             unit=MetricUnit.Count,
             value=1,
-            namespace=METRICS_NAMESPACE,
-            default_dimensions={"service": SERVICE},
+            namespace=names.NAMESPACE,
+            default_dimensions={names.SERVICE_DIMENSION: names.TRIGGER_SERVICE},
         ) as metric:
-            metric.add_dimension("Reason", refused.code)
+            metric.add_dimension(names.REASON_DIMENSION, refused.code)
         kept = quarantine(
             aws.s3,
             bucket=obj.bucket,
@@ -174,15 +173,15 @@ def process_event(
             "reason": refused.message,
             "quarantine": kept,
         }
-    metrics.add_metric(name="FilesAccepted", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=names.FILES_ACCEPTED, unit=MetricUnit.Count, value=1)
     try:
         run = aws.glue.start_job_run(JobName=config.job_name, Arguments=job_arguments(obj, config))
     except ClientError as error:
         code = error.response["Error"]["Code"]
-        metrics.add_metric(name="RunsRefused", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=names.RUNS_REFUSED, unit=MetricUnit.Count, value=1)
         logger.error("Glue refused the run; the event will be retried", extra={"error": code})
         raise
-    metrics.add_metric(name="RunsStarted", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=names.RUNS_STARTED, unit=MetricUnit.Count, value=1)
     logger.info("run started", extra={"job_name": config.job_name, "job_run_id": run["JobRunId"]})
     return {"status": "STARTED", "object": obj.uri, "job_run_id": run["JobRunId"]}
 
@@ -204,7 +203,7 @@ def clients() -> Clients:
 def _recognised_duplicate(response: Any, record: DataRecord) -> Any:
     """A repeated event: the first delivery's outcome is returned, marked as a duplicate."""
     logger.info("duplicate event: returning the first delivery's outcome")
-    metrics.add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=names.DUPLICATE_EVENTS, unit=MetricUnit.Count, value=1)
     return {**response, "duplicate": True}
 
 

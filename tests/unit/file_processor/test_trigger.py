@@ -217,9 +217,11 @@ def test_the_handler_logs_structured_lines_and_publishes_metrics(
     assert log["object"] == f"s3://{NAMING.input_bucket}/notes.txt"
     assert log["function_name"] == NAMING.trigger_function
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    [metric] = [line for line in lines if "FilesRejected" in line]
-    assert metric["FilesRejected"] == [1.0] and metric["Reason"] == "extension"
-    assert metric["_aws"]["CloudWatchMetrics"][0]["Namespace"] == trigger.METRICS_NAMESPACE
+    [by_reason] = [line for line in lines if "FilesRejectedByReason" in line]
+    assert by_reason["FilesRejectedByReason"] == [1.0] and by_reason["Reason"] == "extension"
+    assert by_reason["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "GlueDataPlatform"
+    [totals] = [line for line in lines if "FilesReceived" in line]
+    assert totals["FilesReceived"] == [1.0] and totals["FilesRejected"] == [1.0]
 
 
 def test_the_same_event_delivered_twice_starts_one_run(aws, function_environment):
