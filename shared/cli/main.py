@@ -11,11 +11,17 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from shared.cli import bootstrap_commands, config_commands, run_command, synth_command
+from shared.cli import (
+    bootstrap_commands,
+    config_commands,
+    run_command,
+    runbook_command,
+    synth_command,
+)
 from shared.errors import PlatformError
 
 PLUGIN_GROUP = "gdp.commands"
-BUILT_IN = (run_command, config_commands, synth_command, bootstrap_commands)
+BUILT_IN = (run_command, config_commands, synth_command, bootstrap_commands, runbook_command)
 
 
 def build_parser() -> argparse.ArgumentParser:
