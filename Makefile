@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: help prerequisites setup run test lint format synth post-deploy-test clean
+.PHONY: help prerequisites setup run test bench lint format synth post-deploy-test clean
 
 help: ## List the commands
 	@printf 'Glue data platform. Two commands do everything on a laptop:\n\n'
@@ -25,7 +25,7 @@ $(BIN)/.installed: pyproject.toml requirements.lock | prerequisites
 	@echo "Setting up $(VENV) from requirements.lock"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -qq --disable-pip-version-check "$$(grep -E '^uv==' requirements.lock | cut -d' ' -f1)"
-	@$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	@$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
 
@@ -49,6 +49,9 @@ test: setup ## ruff, then every test (unit, Spark, CDK with cdk-nag/cfn-lint/che
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/pytest
+
+bench: setup ## Benchmark FileProcessor against DuckDB, pyarrow, naive Spark (SIZES="100 500 2000" REPEATS=3)
+	@$(BIN)/python -m benchmarks.run $(if $(SIZES),--sizes $(SIZES)) $(if $(REPEATS),--repeats $(REPEATS))
 
 lint: setup ## ruff (lint and format check), then synth both apps through cdk-nag, cfn-lint and checkov
 	@$(BIN)/ruff check .

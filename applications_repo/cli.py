@@ -12,7 +12,10 @@ from pathlib import Path
 
 import boto3
 
+from applications_repo.file_processor.cost import DEFAULT_MIX, estimate, parse_mix, render
 from applications_repo.file_processor.definition import application
+from applications_repo.file_processor.engine_choice import EngineChoice, choose
+from applications_repo.file_processor.job.engines import make_engine
 from applications_repo.file_processor.job.processor import FileRequest, process_file
 from applications_repo.file_processor.job.summary import RunStatus, RunSummary
 from applications_repo.file_processor.reprocess import Reprocessor
@@ -21,9 +24,7 @@ from applications_repo.file_processor.runtime.trigger import (
     UploadedObject,
     rejection,
 )
-from applications_repo.legislators.job.entrypoint import process_legislators
 from shared.config import StageName, load_config
-from shared.glue.session import get_spark
 from shared.glue.storage import LocalStorage
 from shared.naming import StageNaming
 
@@ -31,7 +32,7 @@ LOCAL_JOB_SUFFIX = "local"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``gdp process`` and ``gdp legislators``."""
+    """Add ``gdp process``, ``legislators``, ``reprocess`` and ``cost``."""
     process = subparsers.add_parser(
         "process", help="run FileProcessorV2 on local CSV files; one JSON line per file"
     )
@@ -42,6 +43,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=StageName.DEV.value,
         choices=[s.value for s in StageName],
         help="whose settings (size limits) apply (default: dev)",
+    )
+    process.add_argument(
+        "--engine",
+        default=EngineChoice.AUTO.value,
+        choices=[choice.value for choice in EngineChoice],
+        help="arrow (one machine), spark, or auto: arrow up to glue.single_node_max_bytes",
     )
     process.add_argument("--config", help="config file (default: platform.yaml or $GDP_CONFIG)")
     process.set_defaults(handler=run_process)
@@ -72,6 +79,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     reprocess.add_argument("--config", help="config file (default: platform.yaml or $GDP_CONFIG)")
     reprocess.set_defaults(handler=run_reprocess)
 
+    cost = subparsers.add_parser(
+        "cost", help="estimate a stage's monthly cost of FileProcessorV2 for a mix of files"
+    )
+    cost.add_argument(
+        "--mix",
+        default=DEFAULT_MIX,
+        help=f"files per day and their size, e.g. {DEFAULT_MIX} (the default)",
+    )
+    cost.add_argument("--stage", default=StageName.PROD.value, choices=[s.value for s in StageName])
+    cost.add_argument("--config", help="config file (default: platform.yaml or $GDP_CONFIG)")
+    cost.set_defaults(handler=run_cost)
+
+
+def run_cost(args: argparse.Namespace) -> int:
+    """Print the estimate of the stage's monthly cost."""
+    settings = load_config(args.config).stages.get(StageName(args.stage))
+    print(render(args.stage, settings, estimate(settings, parse_mix(args.mix))))
+    return 0
+
 
 def run_process(args: argparse.Namespace) -> int:
     """Process each file; exit 0 when every file SUCCEEDED, else 1."""
@@ -85,17 +111,20 @@ def run_process(args: argparse.Namespace) -> int:
         database=naming.database,
         min_object_bytes=limits.min_object_bytes,
         max_object_bytes=limits.max_object_bytes,
+        single_node_max_bytes=config.stages.get(stage).glue.single_node_max_bytes,
     )
     job_name = f"{naming.file_processor_job}-{LOCAL_JOB_SUFFIX}"
     all_succeeded = True
     for file in args.files:
-        summary = _process_one(Path(file), args.out, trigger, job_name)
+        summary = _process_one(Path(file), args.out, trigger, job_name, args.engine)
         print(json.dumps(summary.report(), ensure_ascii=False), flush=True)
         all_succeeded = all_succeeded and summary.status is RunStatus.SUCCEEDED
     return 0 if all_succeeded else 1
 
 
-def _process_one(path: Path, out: Path, trigger: TriggerConfig, job_name: str) -> RunSummary:
+def _process_one(
+    path: Path, out: Path, trigger: TriggerConfig, job_name: str, engine: str
+) -> RunSummary:
     started = datetime.now(UTC)
     source = str(path.resolve())
     try:
@@ -118,11 +147,16 @@ def _process_one(path: Path, out: Path, trigger: TriggerConfig, job_name: str) -
         job_name=job_name,
         run_id=f"{LOCAL_JOB_SUFFIX}-{uuid.uuid4().hex[:12]}",
     )
-    return process_file(get_spark(job_name), LocalStorage(), request)
+    choice = choose(engine, size, trigger.single_node_max_bytes)
+    return process_file(make_engine(choice, job_name), LocalStorage(), request)
 
 
 def run_legislators(args: argparse.Namespace) -> int:
     """Build the history from a local folder and print the counts."""
+    # Spark starts only for the commands that need it.
+    from applications_repo.legislators.job.entrypoint import process_legislators  # noqa: PLC0415
+    from shared.glue.session import get_spark  # noqa: PLC0415
+
     run_id = f"{LOCAL_JOB_SUFFIX}-{uuid.uuid4().hex[:12]}"
     spark = get_spark("ProcessLegislators")
     counts = process_legislators(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from applications_repo.file_processor.engine_choice import EngineChoice
 from shared.application import Application, GlueJobDefinition, ObjectCreatedHandler
 from shared.config import StageSettings
 from shared.metrics import TRIGGER_SERVICE
@@ -15,6 +16,7 @@ TRIGGER_HANDLER = "applications_repo.file_processor.runtime.trigger:handler"
 TRIGGER_LOGGER = TRIGGER_SERVICE
 JOB_SCRIPT = HERE / "job" / "entrypoint.py"
 JOB_PACKAGES = (
+    "applications_repo.file_processor.engine_choice",
     "shared.errors",
     "shared.glue",
     "shared.metrics",
@@ -23,6 +25,7 @@ JOB_PACKAGES = (
 )
 JOB_RUNNER = "applications_repo.file_processor.job.entrypoint:run"
 SAMPLES = HERE / "samples"
+TRIGGER_MEMORY_MB = 128
 
 
 def trigger_environment(naming: StageNaming, settings: StageSettings) -> dict[str, str]:
@@ -35,6 +38,7 @@ def trigger_environment(naming: StageNaming, settings: StageSettings) -> dict[st
         "MAX_OBJECT_BYTES": str(settings.trigger.max_object_bytes),
         "IDEMPOTENCY_TABLE": naming.trigger_idempotency_table,
         "IDEMPOTENCY_SECONDS": str(settings.trigger.idempotency_hours * 3600),
+        "SINGLE_NODE_MAX_BYTES": str(settings.glue.single_node_max_bytes),
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
 
@@ -49,7 +53,12 @@ def application(naming: StageNaming, settings: StageSettings) -> Application:
                 description="CSV objects of the input bucket to Parquet tables of the catalog.",
                 script=JOB_SCRIPT,
                 packages=JOB_PACKAGES,
-                arguments={"output_bucket": naming.output_bucket, "database": naming.database},
+                arguments={
+                    "output_bucket": naming.output_bucket,
+                    "database": naming.database,
+                    "engine": EngineChoice.AUTO.value,
+                    "single_node_max_bytes": str(settings.glue.single_node_max_bytes),
+                },
                 runner=JOB_RUNNER,
                 emits_row_metrics=True,
             ),

@@ -14,7 +14,7 @@ from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from applications_repo.file_processor.definition import application
+from applications_repo.file_processor.definition import TRIGGER_MEMORY_MB, application
 from shared.application import IDEMPOTENCY_EXPIRY, IDEMPOTENCY_KEY, ObjectCreatedHandler
 from shared.bundling import lambda_bundle
 from shared.compliance import acknowledge
@@ -23,11 +23,14 @@ from shared.constructs.glue_job import GlueSparkJob
 from shared.constructs.logging import LogsKey, encrypted_log_group
 from shared.naming import StageNaming
 
-TRIGGER_MODULES = ("shared.quarantine", "shared.metrics")
+TRIGGER_MODULES = (
+    "shared.quarantine",
+    "shared.metrics",
+    "applications_repo.file_processor.engine_choice",
+)
 VENDORED = ("aws_lambda_powertools", "typing_extensions")
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 LAMBDA_TIMEOUT = Duration.seconds(30)
-LAMBDA_MEMORY_MB = 128
 # Lambda retries a failed asynchronous invocation twice, then hands it to the dead-letter queue.
 ASYNC_RETRIES = 2
 EVENT_MAX_AGE = Duration.hours(6)
@@ -123,7 +126,7 @@ class FileProcessorStack(Stack):
                 self, "TriggerRole", n.role_arn(n.trigger_role), mutable=False
             ),
             timeout=LAMBDA_TIMEOUT,
-            memory_size=LAMBDA_MEMORY_MB,
+            memory_size=TRIGGER_MEMORY_MB,
             log_group=log_group,
             retry_attempts=ASYNC_RETRIES,
             max_event_age=EVENT_MAX_AGE,

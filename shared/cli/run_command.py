@@ -7,7 +7,6 @@ from pathlib import Path
 
 from shared.config import StageName, load_config
 from shared.errors import PlatformError
-from shared.local.run import run_locally
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,4 +36,7 @@ def run(args: argparse.Namespace) -> int:
     missing = [str(path) for path in args.files if not path.is_file()]
     if missing:
         raise PlatformError(f"no such file: {', '.join(missing)}")
+    # moto loads only for the command that uses it.
+    from shared.local.run import run_locally  # noqa: PLC0415
+
     return run_locally(load_config(args.config), StageName(args.stage), args.files, keep=args.keep)

@@ -161,6 +161,7 @@ class GlueSettings(Settings):
     max_workers: Annotated[int, Field(ge=2, le=299)] = 10
     timeout_minutes: Annotated[int, Field(ge=1, le=2880)] = 60
     max_concurrent_runs: Annotated[int, Field(ge=1, le=1000)] = 3
+    single_node_max_bytes: Annotated[int, Field(ge=0)] = 2 * 1024**3
     run_queuing: bool = True
     max_retries: Annotated[int, Field(ge=0, le=10)] = 0
 

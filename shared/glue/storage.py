@@ -87,6 +87,10 @@ class Storage(ABC):
     def put(self, uri: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         """Write one object."""
 
+    @abstractmethod
+    def upload(self, path: Path, uri: str) -> None:
+        """Write one object from a local file (streamed, for large files)."""
+
     def delete_prefix(self, prefix: str) -> None:
         """Delete every object under ``prefix``."""
         for uri in self.list(prefix):
@@ -133,6 +137,10 @@ class LocalStorage(Storage):
         path = Path(uri)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+
+    def upload(self, path: Path, uri: str) -> None:
+        Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, uri)
 
     def delete_prefix(self, prefix: str) -> None:
         shutil.rmtree(prefix, ignore_errors=True)
@@ -196,6 +204,10 @@ class S3Storage(Storage):
     def put(self, uri: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         bucket, key = split_s3_uri(uri)
         self.s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
+
+    def upload(self, path: Path, uri: str) -> None:
+        bucket, key = split_s3_uri(uri)
+        self.s3.upload_file(str(path), bucket, key)
 
 
 def running_in_glue() -> bool:

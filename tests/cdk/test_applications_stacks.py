@@ -35,6 +35,7 @@ def test_trigger_function_follows_the_spec_table(applications, stage):
         "DATABASE": n.database,
         "MIN_OBJECT_BYTES": str(settings.trigger.min_object_bytes),
         "MAX_OBJECT_BYTES": str(settings.trigger.max_object_bytes),
+        "SINGLE_NODE_MAX_BYTES": str(settings.glue.single_node_max_bytes),
         "IDEMPOTENCY_TABLE": n.trigger_idempotency_table,
         "IDEMPOTENCY_SECONDS": str(settings.trigger.idempotency_hours * 3600),
         "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -3,7 +3,6 @@ identity, deterministic output, and whole-file refusals."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from applications_repo.file_processor.job.processor import FileRequest, process_file
 from applications_repo.file_processor.job.summary import RunStatus
 from shared.glue.storage import LocalStorage
-from tests.spark.conftest import JOB_NAME, data_files, read_rejects, read_rows
+from tests.spark.conftest import JOB_NAME, data_files, header_names, read_rejects, read_rows
 
 TYPED = '''Customer ID,Order Date,Amount (USD),Paid?,Notes,Created At,Score
 1,2026-01-31,10.50,yes,"first, with comma",2026-01-31 10:00:00,1.5e2
@@ -61,9 +60,7 @@ def test_metadata_columns_name_the_source_the_job_and_the_time(run_file):
 
 def test_header_names_are_kept_in_the_parquet_metadata(run_file):
     summary = run_file(TYPED, name="orders.csv")
-    footer = pq.read_schema(data_files(summary)[0]).metadata
-    spark_schema = json.loads(footer[b"org.apache.spark.sql.parquet.row.metadata"])
-    comments = {f["name"]: f["metadata"].get("source_name") for f in spark_schema["fields"]}
+    comments = header_names(pq.read_schema(data_files(summary)[0]))
     assert comments["paid"] == "Paid?" and comments["customer_id"] == "Customer ID"
 
 
@@ -177,11 +174,11 @@ class BrokenStorage(LocalStorage):
         raise OSError("disk full")
 
 
-def test_a_run_that_fails_reports_one_line_and_leaves_no_partial_output(spark, tmp_path):
+def test_a_run_that_fails_reports_one_line_and_leaves_no_partial_output(engine, tmp_path):
     source = tmp_path / "orders.csv"
     source.write_text(TYPED)
     request = FileRequest(str(source), None, str(tmp_path / "out"), JOB_NAME, "run-1")
-    summary = process_file(spark, BrokenStorage(), request)
+    summary = process_file(engine, BrokenStorage(), request)
     assert summary.status is RunStatus.FAILED
     assert summary.error == "OSError: disk full"
     assert list((tmp_path / "out").rglob("*.parquet")) == []

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from applications_repo.file_processor.job import processor
+from applications_repo.file_processor.job import arrow_engine, spark_engine, staging
 from applications_repo.file_processor.job.summary import RunStatus
 from tests.spark.conftest import data_files, read_rejects, read_rows
 
@@ -129,7 +129,9 @@ def test_content_that_is_not_csv_text_is_rejected_whole(run_file, tmp_path, cont
 
 
 def test_too_many_bad_rows_reject_the_file(run_file, monkeypatch, tmp_path):
-    monkeypatch.setattr(processor, "MAX_REJECTED_ROWS", 2)
+    monkeypatch.setattr(staging, "MAX_REJECTED_ROWS", 2)
+    monkeypatch.setattr(spark_engine, "MAX_REJECTED_ROWS", 2)
+    monkeypatch.setattr(arrow_engine, "MAX_REJECTED_ROWS", 2)
     summary = run_file("a,b\n1\n2\n3\n4,5\n", name="mostly-bad.csv")
     assert summary.status is RunStatus.REJECTED
     assert summary.error.startswith("3 of 4 rows are malformed")
@@ -141,3 +143,13 @@ def test_row_rejects_hold_the_record_as_written(run_file):
     [reject] = read_rejects(summary)
     assert reject == {"line": 3, "reason": "expected 2 fields, found 3", "record": "2,3,4"}
     assert Path(summary.rejects).name.endswith(".jsonl")
+
+
+def test_lines_are_counted_across_blank_lines_and_multi_line_records(run_file):
+    text = '\n\nid,note\n1,"two\nlines"\n\n2,ok\n3,x,y\n4,"a\nb",c\n5,fine\n'
+    summary = run_file(text, name="lines.csv")
+    assert [(r["line"], r["record"]) for r in read_rejects(summary)] == [
+        (8, "3,x,y"),
+        (9, '4,"a\nb",c'),
+    ]
+    assert summary.rows_written == 3

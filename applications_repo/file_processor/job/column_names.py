@@ -8,7 +8,10 @@ from collections.abc import Iterable, Sequence
 
 MAX_NAME_LENGTH = 128
 # Names of the columns the job adds: a source column may not take them.
-METADATA_COLUMNS = ("processed_at", "source_file", "processing_job")
+PROCESSED_AT = "processed_at"
+SOURCE_FILE = "source_file"
+PROCESSING_JOB = "processing_job"
+METADATA_COLUMNS = (PROCESSED_AT, SOURCE_FILE, PROCESSING_JOB)
 PARTITION_COLUMN = "ingest_date"
 # Athena's reserved words (DDL and DML) that are likely column names; such a name gets a
 # trailing underscore so that it never needs quoting.

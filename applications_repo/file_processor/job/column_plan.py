@@ -12,11 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from applications_repo.file_processor.job.column_names import clean_names
+from applications_repo.file_processor.job.column_names import (
+    PROCESSED_AT,
+    PROCESSING_JOB,
+    SOURCE_FILE,
+    clean_names,
+)
 from applications_repo.file_processor.job.csv_sample import CsvSample
 from applications_repo.file_processor.job.type_inference import (
+    BLANKS,
     FALSE_WORDS,
     NULL_TOKENS,
+    STRING,
     TRUE_WORDS,
     ColumnType,
     Kind,
@@ -25,11 +32,12 @@ from applications_repo.file_processor.job.type_inference import (
 from shared.glue.catalog import CatalogColumn
 
 VALUE_SHOWN_CHARS = 60
-METADATA_COLUMNS = (
-    ("processed_at", "timestamp"),
-    ("source_file", "string"),
-    ("processing_job", "string"),
-)
+# The spec's metadata columns, in their order, with their types.
+METADATA_TYPES = {
+    PROCESSED_AT: ColumnType(Kind.TIMESTAMP),
+    SOURCE_FILE: STRING,
+    PROCESSING_JOB: STRING,
+}
 CATALOG_KINDS = {
     "boolean": Kind.BOOLEAN,
     "bigint": Kind.INTEGER,
@@ -92,14 +100,19 @@ def _words(words: frozenset[str]) -> str:
     return ", ".join(sql_string(word) for word in sorted(words))
 
 
+def trimmed(column: PlannedColumn) -> str:
+    """The field without the blanks around it."""
+    return f"trim(BOTH {sql_string(BLANKS)} FROM {column.field})"
+
+
 def is_null(column: PlannedColumn) -> str:
     """True when the field holds no value (missing, empty or a NULL token)."""
-    return f"({column.field} IS NULL OR lower(trim({column.field})) IN ({_words(NULL_TOKENS)}))"
+    return f"({column.field} IS NULL OR lower({trimmed(column)}) IN ({_words(NULL_TOKENS)}))"
 
 
 def converted(column: PlannedColumn) -> str:
     """The field in the column's type; NULL when it does not convert."""
-    value = f"trim({column.field})"
+    value = trimmed(column)
     kind = column.type.kind
     if kind is Kind.STRING:
         return column.field
@@ -121,7 +134,7 @@ def problem(column: PlannedColumn) -> str | None:
     fits = f"({converted(column)}) IS NOT NULL"
     if column.type.value_pattern:
         pattern = sql_string(f"^(?:{column.type.value_pattern})$")
-        fits += f" AND trim({column.field}) RLIKE {pattern}"
+        fits += f" AND {trimmed(column)} RLIKE {pattern}"
     before = sql_string(f"{column.name}: '")
     after = sql_string("' is not " + column.type.description)
     shown = f"substring({column.field}, 1, {VALUE_SHOWN_CHARS})"
@@ -145,7 +158,7 @@ def header_metadata(column: PlannedColumn) -> dict[str, str]:
 def metadata_values(source_file: str, job_name: str, processed_at: datetime) -> list[str]:
     """The spec's metadata columns: ``processed_at``, ``source_file``, ``processing_job``."""
     return [
-        f"CAST({sql_string(processed_at.isoformat())} AS TIMESTAMP) AS processed_at",
-        f"{sql_string(source_file)} AS source_file",
-        f"{sql_string(job_name)} AS processing_job",
+        f"CAST({sql_string(processed_at.isoformat())} AS TIMESTAMP) AS {PROCESSED_AT}",
+        f"{sql_string(source_file)} AS {SOURCE_FILE}",
+        f"{sql_string(job_name)} AS {PROCESSING_JOB}",
     ]

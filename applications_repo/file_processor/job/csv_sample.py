@@ -59,6 +59,9 @@ class CsvSample:
         has_bom: the file starts with a UTF-8 byte order mark.
         multiline: some quoted field of the sample spans lines.
         complete: the sample holds the whole file.
+        header_lines: the physical lines up to and including the header (blank lines before
+            it included).
+        line_ending: the file's line ending, ``"\r\n"`` or ``"\n"`` (by its first line).
     """
 
     header: list[str]
@@ -67,6 +70,8 @@ class CsvSample:
     has_bom: bool
     multiline: bool
     complete: bool
+    header_lines: int = 1
+    line_ending: str = "\n"
 
 
 def read_sample(stream: BinaryIO, sample_bytes: int = SAMPLE_BYTES) -> CsvSample:
@@ -89,10 +94,20 @@ def read_sample(stream: BinaryIO, sample_bytes: int = SAMPLE_BYTES) -> CsvSample
         # The last line may be cut anywhere: keep whole lines only.
         cut = max(text.rfind("\n"), text.rfind("\r"))
         text = text[: cut + 1] if cut >= 0 else ""
-    records = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records, header_lines = [], 0
+    for row in reader:
+        if row:
+            records.append(row)
+            if len(records) == 1:
+                header_lines = reader.line_num
     header, rows = (records[0], records[1 : MAX_SAMPLE_ROWS + 1]) if records else ([], [])
     multiline = any("\n" in field or "\r" in field for row in records for field in row)
-    return CsvSample(header, rows, encoding, has_bom, multiline, complete)
+    first_break = text.find("\n")
+    line_ending = "\r\n" if first_break > 0 and text[first_break - 1] == "\r" else "\n"
+    return CsvSample(
+        header, rows, encoding, has_bom, multiline, complete, header_lines, line_ending
+    )
 
 
 def _decode(data: bytes, complete: bool) -> tuple[str, str]:

@@ -4,6 +4,7 @@ Runs unchanged under AWS Glue (uploaded to the assets bucket) and under local Sp
 the local run, the tests). Arguments::
 
     --source_bucket B --source_key K [--source_version V] --output_bucket O --database D
+    [--engine auto|arrow|spark --single_node_max_bytes N]
     [--JOB_NAME N --JOB_RUN_ID R]   (set by Glue; the local executor sets them too)
 """
 
@@ -18,17 +19,18 @@ from pathlib import Path
 
 import boto3
 
+from applications_repo.file_processor.engine_choice import EngineChoice, choose
+from applications_repo.file_processor.job.engines import make_engine
 from applications_repo.file_processor.job.processor import FileRequest, process_file
 from applications_repo.file_processor.job.summary import RunStatus, RunSummary
 from shared import metrics
 from shared.glue.arguments import resolve_arguments
 from shared.glue.catalog import GlueCatalog
-from shared.glue.session import get_spark
 from shared.glue.storage import job_storage
 from shared.quarantine import quarantine
 
 REQUIRED = ("source_bucket", "source_key", "output_bucket", "database")
-OPTIONAL = ("source_version", "JOB_NAME", "JOB_RUN_ID")
+OPTIONAL = ("source_version", "engine", "single_node_max_bytes", "JOB_NAME", "JOB_RUN_ID")
 DEFAULT_JOB_NAME = "FileProcessorV2"
 
 
@@ -41,7 +43,6 @@ def run(argv: Sequence[str]) -> RunSummary:
     args = resolve_arguments(argv, REQUIRED, OPTIONAL)
     job_name = args.get("JOB_NAME", DEFAULT_JOB_NAME)
     run_id = args.get("JOB_RUN_ID") or f"local-{uuid.uuid4().hex[:12]}"
-    spark = get_spark(job_name)
     with tempfile.TemporaryDirectory(prefix="file-processor-") as workdir:
         aws = boto3.session.Session()
         storage = job_storage(aws.client("s3"), Path(workdir))
@@ -54,8 +55,17 @@ def run(argv: Sequence[str]) -> RunSummary:
             job_name=job_name,
             run_id=run_id,
         )
+        size = storage.stat(request.source_uri, version).size
+        choice = choose(
+            args.get("engine", EngineChoice.AUTO),
+            size,
+            int(args.get("single_node_max_bytes", 0)),
+        )
         summary = process_file(
-            spark, storage, request, GlueCatalog(aws.client("glue"), args["database"])
+            make_engine(choice, job_name),
+            storage,
+            request,
+            GlueCatalog(aws.client("glue"), args["database"]),
         )
         publish_row_metrics(aws.client("cloudwatch"), job_name, summary)
         if summary.status is RunStatus.REJECTED:

@@ -45,6 +45,7 @@ class RunSummary:
     quarantine: str | None = None
     dataset: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
+    engine: str | None = None
     started_at: str = ""
     duration_seconds: float = 0.0
 

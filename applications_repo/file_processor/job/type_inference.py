@@ -12,11 +12,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+# The blanks around a value that do not belong to it (spaces and tabs); other characters,
+# including other Unicode spaces, are part of the value.
+BLANKS = " \t"
 # Values that mean "no value" in every column (compared case-insensitively, after trimming).
 NULL_TOKENS = frozenset({"", "null", "n/a", "#n/a"})
 TRUE_WORDS = frozenset({"true", "t", "yes", "y"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n"})
 MAX_DECIMAL_PRECISION = 38
+# More decimal places than this in the sample mean computed values (0.06410225025476345),
+# not amounts: such a column is a double, which later values with more places still fit.
+MAX_EXACT_SCALE = 9
 MAX_BIGINT = 2**63 - 1
 
 INTEGER_PATTERN = r"[+-]?\d+"
@@ -116,12 +122,12 @@ STRING = ColumnType(Kind.STRING)
 
 def is_null_token(value: str | None) -> bool:
     """True for the values that stand for "no value"."""
-    return value is None or value.strip().lower() in NULL_TOKENS
+    return value is None or value.strip(BLANKS).lower() in NULL_TOKENS
 
 
 def infer_type(values: Iterable[str | None]) -> ColumnType:
     """The narrowest type every non-null value fits, or string."""
-    present = [v.strip() for v in values if not is_null_token(v)]
+    present = [v.strip(BLANKS) for v in values if not is_null_token(v)]
     if not present:
         return STRING
     for infer in (_boolean, _integer, _decimal, _double, _date, _timestamp):
@@ -161,6 +167,8 @@ def _decimal(values: list[str]) -> ColumnType | None:
         return None
     scale = max(len(v.partition(".")[2]) for v in values)
     whole = max(len(v.lstrip("+-").partition(".")[0]) for v in values)
+    if scale > MAX_EXACT_SCALE:
+        return ColumnType(Kind.DOUBLE)
     if whole + scale > MAX_DECIMAL_PRECISION:
         return None
     return ColumnType(Kind.DECIMAL, scale=scale)

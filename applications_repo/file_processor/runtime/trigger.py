@@ -32,6 +32,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
+from applications_repo.file_processor.engine_choice import EngineChoice, choose
 from shared import metrics as names
 from shared.quarantine import quarantine
 
@@ -53,6 +54,7 @@ class TriggerConfig:
     database: str
     min_object_bytes: int
     max_object_bytes: int
+    single_node_max_bytes: int
     idempotency_table: str = ""
     idempotency_seconds: int = 0
 
@@ -66,6 +68,7 @@ class TriggerConfig:
             max_object_bytes=int(environ["MAX_OBJECT_BYTES"]),
             idempotency_table=environ["IDEMPOTENCY_TABLE"],
             idempotency_seconds=int(environ["IDEMPOTENCY_SECONDS"]),
+            single_node_max_bytes=int(environ["SINGLE_NODE_MAX_BYTES"]),
         )
 
 
@@ -126,12 +129,14 @@ def rejection(obj: UploadedObject, config: TriggerConfig) -> Rejection | None:
 
 
 def job_arguments(obj: UploadedObject, config: TriggerConfig) -> dict[str, str]:
-    """The FileProcessorV2 arguments naming the object and where its output goes."""
+    """The FileProcessorV2 arguments naming the object, where its output goes, and the
+    engine for its size (Arrow on the driver up to the threshold, Spark beyond)."""
     arguments = {
         "--source_bucket": obj.bucket,
         "--source_key": obj.key,
         "--output_bucket": config.output_bucket,
         "--database": config.database,
+        "--engine": choose(EngineChoice.AUTO, obj.size, config.single_node_max_bytes).value,
     }
     if obj.version_id:
         arguments["--source_version"] = obj.version_id

@@ -27,6 +27,7 @@ CONFIG = TriggerConfig(
     database=NAMING.database,
     min_object_bytes=1,
     max_object_bytes=1000,
+    single_node_max_bytes=500,
 )
 
 
@@ -95,7 +96,15 @@ def test_a_csv_starts_the_file_processor_with_arguments_naming_the_object(aws):
         "--source_version": "v1",
         "--output_bucket": NAMING.output_bucket,
         "--database": NAMING.database,
+        "--engine": "arrow",
     }
+
+
+@pytest.mark.parametrize(("size", "engine"), [(500, "arrow"), (501, "spark")])
+def test_the_engine_follows_the_object_size_against_the_single_node_threshold(aws, size, engine):
+    process_event(event_for("sales/2026.csv", size=size), aws, CONFIG, FUNCTION)
+    [run] = started_runs(aws)
+    assert run["Arguments"]["--engine"] == engine
 
 
 def test_unversioned_objects_start_a_run_without_a_version(aws):
@@ -200,6 +209,7 @@ def function_environment(monkeypatch):
         "DATABASE": CONFIG.database,
         "MIN_OBJECT_BYTES": "1",
         "MAX_OBJECT_BYTES": "1000",
+        "SINGLE_NODE_MAX_BYTES": "500",
         "IDEMPOTENCY_TABLE": NAMING.trigger_idempotency_table,
         "IDEMPOTENCY_SECONDS": "3600",
     }.items():

@@ -1,0 +1,180 @@
+"""The Spark engine of FileProcessorV2: for files too large for one machine.
+
+Spark reads the whole file once, every field as text, flagging records with the wrong number
+of fields; each typed value is checked and cast (column_plan's SQL); counts are observed in
+the same pass; good rows are written as snappy Parquet. Only when there are rejects is the
+file read again to collect them; they are then located by line (record_locator).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+
+from pyspark.sql import DataFrame, Observation, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from applications_repo.file_processor.job.column_plan import (
+    PlannedColumn,
+    header_metadata,
+    metadata_values,
+    output,
+    problem,
+    sql_string,
+)
+from applications_repo.file_processor.job.csv_sample import CsvSample
+from applications_repo.file_processor.job.record_locator import RecordPosition, locate_records
+from applications_repo.file_processor.job.staging import (
+    MAX_REJECTED_ROWS,
+    Reject,
+    Staged,
+    StageRequest,
+    field_count_detail,
+    in_file_order,
+    too_many_rejects,
+)
+from shared.glue.storage import Storage
+
+CORRUPT = "_corrupt_record"
+BLOCK_START = "_block_start"
+BLOCK_LENGTH = "_block_length"
+ROW = "_row"
+REASON = "_reason"
+ROW_MASK = (1 << 33) - 1  # monotonically_increasing_id: the row index within the partition
+
+Rejected = tuple[RecordPosition, str, str | None]
+
+
+class SparkEngine:
+    """FileProcessorV2 on a SparkSession (AWS Glue's, or local Spark)."""
+
+    name = "spark"
+
+    def __init__(self, spark: SparkSession) -> None:
+        self.spark = spark
+
+    def stage(self, storage: Storage, request: StageRequest) -> Staged:
+        rows_read, rows_written, staged, rejected = self._write(storage, request)
+        sample = request.sample
+        if rejected and not sample.multiline and _has_split_quotes(rejected):
+            # A quoted field runs over a line end after the sample: read record by record.
+            storage.delete_prefix(request.layout.staging)
+            sample = replace(sample, multiline=True)
+            request = replace(request, sample=sample)
+            rows_read, rows_written, staged, rejected = self._write(storage, request)
+        rejects = _located(storage, request, rejected)
+        return Staged(rows_read, rows_written, staged, rejects)
+
+    def _write(
+        self, storage: Storage, request: StageRequest
+    ) -> tuple[int, int, list[str], list[Rejected]]:
+        path = storage.spark_input(request.source_uri, request.source_version)
+        checked = checked_records(self.spark, path, request.sample, request.columns)
+        # Observations are named per session: concurrent runs in one session need their own.
+        observation = Observation(f"file_processor_{uuid.uuid4().hex}")
+        observed = checked.observe(
+            observation,
+            F.count(F.lit(1)).alias("rows"),
+            F.sum(F.when(F.col(REASON) != "", 1).otherwise(0)).alias("rejected"),
+        )
+        good = written_rows(observed, request)
+        staging = request.layout.staging
+        spark_path = storage.spark_output(staging)
+        good.write.mode("overwrite").parquet(spark_path)
+        counts = observation.get
+        rows_read, rejected_count = int(counts["rows"]), int(counts["rejected"] or 0)
+        rows_written = self.spark.read.parquet(spark_path).count()
+        if rejected_count > MAX_REJECTED_ROWS:
+            raise too_many_rejects(rejected_count, rows_read)
+        rejected: list[Rejected] = []
+        if rejected_count:
+            rejected = [
+                (RecordPosition(r[BLOCK_START], r[BLOCK_LENGTH], r[ROW]), r[REASON], r[CORRUPT])
+                for r in checked.where(f"{REASON} != ''")
+                .select(BLOCK_START, BLOCK_LENGTH, ROW, REASON, CORRUPT)
+                .collect()
+            ]
+        if rows_read != rows_written + len(rejected):
+            raise RuntimeError(
+                f"row accounting failed: read {rows_read}, "
+                f"wrote {rows_written}, rejected {len(rejected)}"
+            )
+        storage.after_spark_write(staging)
+        staged = [uri for uri in storage.list(staging) if uri.endswith(".parquet")]
+        return rows_read, rows_written, staged, rejected
+
+
+def checked_records(
+    spark: SparkSession, path: str, sample: CsvSample, columns: Sequence[PlannedColumn]
+) -> DataFrame:
+    """Every record of the file as text, with where Spark read it and why it is rejected
+    (``_reason`` is empty for good records)."""
+    schema = T.StructType(
+        [T.StructField(c.field, T.StringType()) for c in columns]
+        + [T.StructField(CORRUPT, T.StringType())]
+    )
+    raw = (
+        spark.read.schema(schema)
+        .option("header", True)
+        .option("enforceSchema", True)
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", CORRUPT)
+        .option("multiLine", sample.multiline)
+        .option("encoding", sample.encoding)
+        .option("quote", '"')
+        .option("escape", '"')
+        .option("maxCharsPerColumn", -1)
+        .option("maxColumns", max(20480, len(columns) + 1))
+        .csv(path)
+    )
+    wrong_width = sql_string(f"expected {len(columns)} fields")
+    reasons = [f"CASE WHEN {CORRUPT} IS NOT NULL THEN {wrong_width} END"]
+    reasons += [check for check in (problem(c) for c in columns) if check]
+    return raw.selectExpr(
+        "*",
+        f"input_file_block_start() AS {BLOCK_START}",
+        f"input_file_block_length() AS {BLOCK_LENGTH}",
+        f"monotonically_increasing_id() & {ROW_MASK} AS {ROW}",
+        f"concat_ws('; ', {', '.join(reasons)}) AS {REASON}",
+    )
+
+
+def written_rows(checked: DataFrame, request: StageRequest) -> DataFrame:
+    """The good records: typed source columns (header names kept as column metadata) and
+    the spec's metadata columns."""
+    metadata = metadata_values(request.source_uri, request.job_name, request.processed_at)
+    return checked.where(f"{REASON} = ''").select(
+        *(F.expr(output(c)).alias(c.name, metadata=header_metadata(c)) for c in request.columns),
+        *(F.expr(value) for value in metadata),
+    )
+
+
+def _has_split_quotes(rejected: Sequence[Rejected]) -> bool:
+    """Rejected records whose quotes do not pair up."""
+    return any(raw is not None and raw.count('"') % 2 == 1 for _, _, raw in rejected)
+
+
+def _located(storage: Storage, request: StageRequest, rejected: Sequence[Rejected]) -> list[Reject]:
+    if not rejected:
+        return []
+    with storage.open(request.source_uri, request.source_version) as stream:
+        located = locate_records(
+            stream,
+            [position for position, _, _ in rejected],
+            encoding=request.sample.encoding,
+            multiline=request.sample.multiline,
+        )
+    rejects = []
+    for position, reason, corrupt in rejected:
+        place = located.get(position)
+        record = place.text if place else corrupt
+        rejects.append(
+            Reject(
+                line=place.line if place else None,
+                reason=field_count_detail(reason, record, len(request.columns)),
+                record=record,
+            )
+        )
+    return in_file_order(rejects)

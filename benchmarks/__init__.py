@@ -1,0 +1,1 @@
+"""``make bench``: FileProcessorV2 against the fastest engines on this machine."""
