@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: help prerequisites setup run test bench lint format synth post-deploy-test clean
+.PHONY: help prerequisites setup run test bench docs diagrams lint format synth post-deploy-test clean
 
 help: ## List the commands
 	@printf 'Glue data platform. Two commands do everything on a laptop:\n\n'
@@ -52,6 +52,14 @@ test: setup ## ruff, then every test (unit, Spark, CDK with cdk-nag/cfn-lint/che
 
 bench: setup ## Benchmark FileProcessor against DuckDB, pyarrow, naive Spark (SIZES="100 500 2000" REPEATS=3)
 	@$(BIN)/python -m benchmarks.run $(if $(SIZES),--sizes $(SIZES)) $(if $(REPEATS),--repeats $(REPEATS))
+
+docs: setup ## Regenerate docs/configuration.md and docs/security.md from the code
+	@$(BIN)/gdp docs
+
+diagrams: setup ## Draw docs/diagrams/*.png from the synthesized templates (installs Graphviz with apt if missing)
+	@command -v dot >/dev/null || { echo "Installing Graphviz (apt-get install graphviz)"; \
+		$$(command -v sudo) apt-get install -y --no-install-recommends graphviz >/dev/null; }
+	@$(BIN)/gdp diagrams
 
 lint: setup ## ruff (lint and format check), then synth both apps through cdk-nag, cfn-lint and checkov
 	@$(BIN)/ruff check .

@@ -13,7 +13,7 @@ from applications_repo.legislators.infrastructure import LegislatorsStack
 from applications_repo.monitoring.infrastructure import MonitoringStack
 from shared.application import installed_applications
 from shared.config import PlatformConfig, StageName
-from shared.naming import AppName
+from shared.naming import AppName, Concern
 from shared.stage import DeploymentStage
 
 APP = AppName.APPLICATIONS
@@ -30,7 +30,7 @@ class ApplicationsStage(DeploymentStage):
         self.file_processor = FileProcessorStack(
             self,
             "FileProcessor",
-            stack_name=naming.stack_name(APP, "file-processor"),
+            stack_name=naming.stack_name(APP, Concern.FILE_PROCESSOR),
             description=f"FileProcessorV2 and its trigger ({stage} stage).",
             naming=naming,
             settings=self.settings,
@@ -38,7 +38,7 @@ class ApplicationsStage(DeploymentStage):
         self.legislators = LegislatorsStack(
             self,
             "Legislators",
-            stack_name=naming.stack_name(APP, "legislators"),
+            stack_name=naming.stack_name(APP, Concern.LEGISLATORS),
             description=f"ProcessLegislators ({stage} stage).",
             naming=naming,
             settings=self.settings,
@@ -46,7 +46,7 @@ class ApplicationsStage(DeploymentStage):
         self.monitoring = MonitoringStack(
             self,
             "Monitoring",
-            stack_name=naming.stack_name(APP, "monitoring"),
+            stack_name=naming.stack_name(APP, Concern.MONITORING),
             description=f"Alarms, alerts and dashboard of the Glue applications ({stage} stage).",
             naming=naming,
             settings=self.settings,

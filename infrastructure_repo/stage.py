@@ -8,7 +8,7 @@ from infrastructure_repo.access_stack import AccessStack
 from infrastructure_repo.catalog_stack import CatalogStack
 from infrastructure_repo.storage_stack import StorageStack
 from shared.config import PlatformConfig, StageName
-from shared.naming import AppName
+from shared.naming import AppName, Concern
 from shared.stage import DeploymentStage
 
 APP = AppName.INFRASTRUCTURE
@@ -25,7 +25,7 @@ class InfrastructureStage(DeploymentStage):
         self.storage = StorageStack(
             self,
             "Storage",
-            stack_name=naming.stack_name(APP, "storage"),
+            stack_name=naming.stack_name(APP, Concern.STORAGE),
             description=f"Buckets of the Glue data platform ({stage} stage).",
             naming=naming,
             settings=self.settings,
@@ -33,7 +33,7 @@ class InfrastructureStage(DeploymentStage):
         self.catalog = CatalogStack(
             self,
             "Catalog",
-            stack_name=naming.stack_name(APP, "catalog"),
+            stack_name=naming.stack_name(APP, Concern.CATALOG),
             description=f"Glue catalog database and security configuration ({stage} stage).",
             naming=naming,
             settings=self.settings,
@@ -41,7 +41,7 @@ class InfrastructureStage(DeploymentStage):
         self.access = AccessStack(
             self,
             "Access",
-            stack_name=naming.stack_name(APP, "access"),
+            stack_name=naming.stack_name(APP, Concern.ACCESS),
             description=f"IAM roles of the Glue data platform ({stage} stage).",
             naming=naming,
             settings=self.settings,

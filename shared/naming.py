@@ -40,6 +40,22 @@ class AppName(StrEnum):
         return self.value.capitalize()
 
 
+class Concern(StrEnum):
+    """What one stack of a stage holds; part of its CloudFormation name."""
+
+    STORAGE = "storage"
+    CATALOG = "catalog"
+    ACCESS = "access"
+    FILE_PROCESSOR = "file-processor"
+    LEGISLATORS = "legislators"
+    MONITORING = "monitoring"
+
+
+# The stacks of each app's stage, in deployment order (each may depend on the ones before).
+APP_STACKS: dict[AppName, tuple[Concern, ...]] = {
+    AppName.INFRASTRUCTURE: (Concern.STORAGE, Concern.CATALOG, Concern.ACCESS),
+    AppName.APPLICATIONS: (Concern.FILE_PROCESSOR, Concern.LEGISLATORS, Concern.MONITORING),
+}
 PIPELINE_ENVIRONMENT_TAG = "pipeline"
 TEST_PREFIX = "integration-tests/"
 
@@ -191,7 +207,7 @@ class StageNaming:
         return f"GlueTestRole-{self.stage}"
 
     # Stacks
-    def stack_name(self, app: AppName, concern: str) -> str:
+    def stack_name(self, app: AppName, concern: Concern) -> str:
         """CloudFormation name of one stack of ``app`` in this stage.
 
         For example ``glue-infrastructure-storage-dev``.
@@ -258,3 +274,7 @@ class PipelineNaming:
     def stage_id(self, stage: StageName) -> str:
         """The construct id of a deployment stage, shown in the pipeline as ``Deploy-Dev``."""
         return f"Deploy-{stage.value.capitalize()}"
+
+    def approval_action(self, stage: StageName) -> str:
+        """The manual approval before a stage's deployment (an action of its pipeline stage)."""
+        return f"Approve-{stage.value.capitalize()}"

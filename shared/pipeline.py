@@ -171,7 +171,7 @@ class DeliveryPipelineStack(Stack):
         if settings.approval_required:
             pre.append(
                 pipelines.ManualApprovalStep(
-                    f"Approve-{stage.value.capitalize()}",
+                    self.naming.approval_action(stage),
                     comment=(
                         f"Promote the {self.delivery.app} app to {stage} "
                         f"(account {stage_naming.account}, {stage_naming.region}). The earlier "

@@ -50,8 +50,26 @@ def synthesize(app: AppName, *, config_path: str | None = None) -> SynthResult:
     Raises:
         SynthError: naming every unacknowledged cdk-nag finding, or the error CDK reported.
     """
-    folder = REPOSITORY_ROOT / app.folder
-    outdir = folder / ASSEMBLY_DIR
+    outdir = REPOSITORY_ROOT / app.folder / ASSEMBLY_DIR
+    synthesized = synthesize_assembly(app, outdir, config_path=config_path)
+    findings = lint_templates([stack.template_file for stack in synthesized])
+    return SynthResult(
+        app=app,
+        outdir=outdir,
+        stacks=synthesized,
+        lint_findings=findings,
+        checkov=run_checkov(outdir),
+    )
+
+
+def synthesize_assembly(
+    app: AppName, outdir: Path, *, config_path: str | None = None
+) -> list[SynthesizedStack]:
+    """Run the app's entry point as the CDK CLI does, into ``outdir``; its stacks.
+
+    Raises:
+        SynthError: as ``synthesize``.
+    """
     shutil.rmtree(outdir, ignore_errors=True)
     env = {
         **os.environ,
@@ -64,7 +82,7 @@ def synthesize(app: AppName, *, config_path: str | None = None) -> SynthResult:
         env[CONFIG_ENV_VAR] = str(Path(config_path).resolve())
     process = subprocess.run(
         [sys.executable, APP_ENTRY_POINT],
-        cwd=folder,
+        cwd=REPOSITORY_ROOT / app.folder,
         env=env,
         capture_output=True,
         text=True,
@@ -72,15 +90,7 @@ def synthesize(app: AppName, *, config_path: str | None = None) -> SynthResult:
     )
     if process.returncode != 0:
         raise SynthError(_explain_failure(app, outdir, process.stderr))
-    synthesized = stacks(outdir)
-    findings = lint_templates([stack.template_file for stack in synthesized])
-    return SynthResult(
-        app=app,
-        outdir=outdir,
-        stacks=synthesized,
-        lint_findings=findings,
-        checkov=run_checkov(outdir),
-    )
+    return stacks(outdir)
 
 
 def nag_violations(report_file: Path) -> list[str]:

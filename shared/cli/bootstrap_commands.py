@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 
 from shared.bootstrap import execution_policy, execution_policy_name
 from shared.config import PlatformConfig, StageName, load_config
-from shared.naming import AppName, PipelineNaming, StageNaming
+from shared.naming import APP_STACKS, AppName, PipelineNaming, StageNaming
+from shared.storage_plan import bucket_plans
 
 CDK = "npx cdk"
 
@@ -16,7 +18,9 @@ CDK = "npx cdk"
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``gdp bootstrap``."""
     parser = subparsers.add_parser(
-        "bootstrap", help="print the bootstrap policy and commands for the configured accounts"
+        "bootstrap",
+        help="print the bootstrap policy, and the deployment, promotion, rollback and "
+        "teardown commands for the configured accounts",
     )
     actions = parser.add_subparsers(metavar="ACTION", required=True)
     policy = actions.add_parser("policy", help="the scoped CloudFormation execution policy (JSON)")
@@ -28,6 +32,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     commands.add_argument("--config", help="config file (default: platform.yaml or $GDP_CONFIG)")
     commands.set_defaults(handler=print_commands)
+    for name, help_text, printer in (
+        ("promote", "see a pipeline's state and approve a prod deployment", promotion_commands),
+        ("rollback", "roll a stage back to an earlier pipeline execution", rollback_commands),
+        ("teardown", "delete the pipelines, then every stage stack", teardown_commands),
+    ):
+        action = actions.add_parser(name, help=help_text)
+        action.add_argument("--config", help="config file (default: platform.yaml or $GDP_CONFIG)")
+        action.set_defaults(handler=_printing(printer))
 
 
 def print_policy(args: argparse.Namespace) -> int:
@@ -98,4 +110,114 @@ def deployment_commands(config: PlatformConfig) -> str:
         lines.append(
             f"(cd {app.folder} && {CDK} deploy {PipelineNaming(app).stack_id} --profile pipeline)"
         )
+    return "\n".join(lines)
+
+
+def _printing(printer: Callable[[PlatformConfig], str]) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        print(printer(load_config(args.config)))
+        return 0
+
+    return handler
+
+
+def _gated_stages(config: PlatformConfig) -> list[StageName]:
+    return [stage for stage in StageName if config.stages.get(stage).approval_required]
+
+
+def promotion_commands(config: PlatformConfig) -> str:
+    """How to see where a pipeline is and approve (or reject) a gated stage."""
+    lines = [
+        "# Where each pipeline is: every stage with its latest status. A stage waiting for",
+        "# approval shows its approval action InProgress.",
+    ]
+    for app in AppName:
+        pipeline = PipelineNaming(app).pipeline
+        lines.append(
+            f"aws codepipeline get-pipeline-state --name {pipeline} --query "
+            "'stageStates[].[stageName,latestExecution.status]' --output table --profile pipeline"
+        )
+    for stage in _gated_stages(config):
+        lines += ["", f"# Approve (or, with status=Rejected, stop) the deployment to {stage}."]
+        for app in AppName:
+            naming = PipelineNaming(app)
+            stage_id, action = naming.stage_id(stage), naming.approval_action(stage)
+            lines += [
+                f"aws codepipeline get-pipeline-state --name {naming.pipeline} --query "
+                f"\"stageStates[?stageName=='{stage_id}'].actionStates[?actionName=='{action}']"
+                f'[].latestExecution.token" --output text --profile pipeline',
+                f"aws codepipeline put-approval-result --pipeline-name {naming.pipeline} "
+                f"--stage-name {stage_id} --action-name {action} "
+                "--result summary='<why>',status=Approved --token <token> --profile pipeline",
+            ]
+    return "\n".join(lines)
+
+
+def rollback_commands(config: PlatformConfig) -> str:
+    """How to put a stage back on the stacks of an earlier pipeline execution."""
+    lines = [
+        "# A bad change: revert its commit and push; the pipeline ships the previous code",
+        "# through every test and gate again.",
+        "git revert <commit> && git push",
+        "",
+        "# Faster, without a build: redeploy a stage from an earlier successful execution.",
+    ]
+    for app in AppName:
+        naming = PipelineNaming(app)
+        lines.append(
+            f"aws codepipeline list-pipeline-executions --pipeline-name {naming.pipeline} "
+            "--max-items 10 --profile pipeline"
+        )
+        for stage in StageName:
+            lines.append(
+                f"aws codepipeline rollback-stage --pipeline-name {naming.pipeline} "
+                f"--stage-name {naming.stage_id(stage)} "
+                "--target-pipeline-execution-id <execution id> --profile pipeline"
+            )
+    return "\n".join(lines)
+
+
+def teardown_commands(config: PlatformConfig) -> str:
+    """How to remove the platform: pipelines first, then each stage's stacks in reverse
+    order of deployment, then the buckets a stage retains."""
+    lines = ["# 1. The pipelines, so that nothing deploys again (pipeline account)."]
+    lines += [
+        f"(cd {app.folder} && {CDK} destroy {PipelineNaming(app).stack_id} --profile pipeline)"
+        for app in reversed(AppName)
+    ]
+    lines += ["", "# 2. Each stage's stacks: the applications' first, each stack after those"]
+    lines += ["#    that depend on it."]
+    for stage in reversed(StageName):
+        naming = StageNaming.of(config, stage)
+        for app in reversed(AppName):
+            for concern in reversed(APP_STACKS[app]):
+                stack = naming.stack_name(app, concern)
+                lines += [
+                    f"aws cloudformation delete-stack --stack-name {stack} --profile {stage}",
+                    f"aws cloudformation wait stack-delete-complete --stack-name {stack} "
+                    f"--profile {stage}",
+                ]
+    retained = [stage for stage in StageName if config.stages.get(stage).retain_data]
+    if retained:
+        lines += [
+            "",
+            "# 3. Buckets a stage retains outlive their stacks. After checking that nothing in",
+            "#    them is still needed, empty each (every object version: the console's Empty",
+            "#    button does it) and delete it.",
+        ]
+        for stage in retained:
+            naming = StageNaming.of(config, stage)
+            lines += [
+                f"aws s3api delete-bucket --bucket {plan.name} --profile {stage}"
+                for plan in bucket_plans(naming, config.stages.get(stage))
+            ]
+    pipeline_account = config.accounts.pipeline.account_id
+    lines += [
+        "",
+        "# The pipelines' artifact buckets (generated names, ...-pipelineartifactsbucket...) and",
+        "# their access-log buckets are retained too (pipeline account):",
+    ]
+    for app in AppName:
+        bucket = PipelineNaming(app).access_logs_bucket(pipeline_account)
+        lines.append(f"aws s3api delete-bucket --bucket {bucket} --profile pipeline")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 from shared.cli import (
     bootstrap_commands,
     config_commands,
+    docs_command,
     run_command,
     runbook_command,
     synth_command,
@@ -21,7 +22,14 @@ from shared.cli import (
 from shared.errors import PlatformError
 
 PLUGIN_GROUP = "gdp.commands"
-BUILT_IN = (run_command, config_commands, synth_command, bootstrap_commands, runbook_command)
+BUILT_IN = (
+    run_command,
+    config_commands,
+    synth_command,
+    bootstrap_commands,
+    runbook_command,
+    docs_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -90,7 +90,9 @@ Percent = Annotated[float, Field(gt=0, le=100)]
 class Settings(BaseModel):
     """Base of every settings object: immutable, strict about unknown keys."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", strict=False, use_attribute_docstrings=True
+    )
 
 
 class StageName(StrEnum):
@@ -104,23 +106,31 @@ class ProjectSettings(Settings):
     """What every resource is tagged with (spec: Tagging Strategy)."""
 
     name: TagValue = "glue-data-pipeline"
+    """The Project tag. Spec: 002 Tagging Strategy, "Project | glue-data-pipeline"."""
     owner: TagValue = "data-engineering-team"
+    """The Owner tag. Spec: 002 Tagging Strategy, "Owner | data-engineering-team"."""
     cost_center: TagValue = "engineering"
+    """The CostCenter tag. Spec: 002 Tagging Strategy, "CostCenter | engineering"."""
 
 
 class AccountSettings(Settings):
     """One AWS account and region. Unset values come from CDK_DEFAULT_ACCOUNT/REGION."""
 
     account_id: AccountId
+    """The 12-digit account ID. Spec: 002 Account Structure (pipeline, dev, prod accounts)."""
     region: Region
+    """The region everything of this account is deployed to. Spec: none (002 names no region)."""
 
 
 class Accounts(Settings):
     """The three accounts of the spec's account structure."""
 
     pipeline: AccountSettings
+    """The tooling account holding the CodePipelines. Spec: 002 Account Structure."""
     dev: AccountSettings
+    """The development account. Spec: 002 Account Structure."""
     prod: AccountSettings
+    """The production account. Spec: 002 Account Structure."""
 
     def for_stage(self, stage: StageName) -> AccountSettings:
         """The account a stage deploys to."""
@@ -131,15 +141,23 @@ class Repositories(Settings):
     """The GitHub repository of each CDK app; both may name the same repository."""
 
     infrastructure: Repository
+    """GitHub owner/name of the infrastructure app. Spec: 002 Infrastructure Pipeline, "Source |
+    GitHub webhook | Infrastructure repo"."""
     applications: Repository
+    """GitHub owner/name of the applications app. Spec: 002 Application Pipeline, "Source | GitHub
+    webhook | Application repo"."""
 
 
 class SourceSettings(Settings):
     """Where the pipelines take their code from."""
 
     connection_arn: ConnectionArn
+    """The CodeConnections connection to GitHub, created in the pipeline account. Spec: none (002
+    says "GitHub webhook"; CodeConnections is how CodePipeline V2 receives them)."""
     branch: Annotated[str, Field(min_length=1, pattern=r"^[^\s~^:?*\[\\]+$")] = "main"
+    """The branch whose pushes start the pipelines. Spec: none."""
     repositories: Repositories
+    """The repository of each app."""
 
     @property
     def single_repository(self) -> bool:
@@ -156,14 +174,27 @@ class GlueSettings(Settings):
     """Glue job settings (spec: Glue Job Configuration)."""
 
     version: GlueVersion = "5.1"
+    """Glue version of both jobs; local PySpark is pinned to its Spark. Spec: 002 Glue Job
+    Configuration, "Glue Version | 4.0" (departure: 5.1 is the latest)."""
     worker_type: WorkerType = "G.1X"
+    """Worker type. Spec: 002 Glue Job Configuration, "Worker Type | G.1X"."""
     min_workers: Annotated[int, Field(ge=2, le=299)] = 2
+    """Fewest workers (auto scaling floor: a driver and one executor). Spec: none (002 fixes no
+    count)."""
     max_workers: Annotated[int, Field(ge=2, le=299)] = 10
+    """Most workers; auto scaling between min and max, equal values fix the size. Spec: none."""
     timeout_minutes: Annotated[int, Field(ge=1, le=2880)] = 60
+    """Minutes before Glue stops a run. Spec: 002 Glue Job Configuration, "Timeout | 1 hour"."""
     max_concurrent_runs: Annotated[int, Field(ge=1, le=1000)] = 3
+    """Runs of one job at the same time. Spec: 002 Glue Job Configuration, "Max Concurrent Runs |
+    3"."""
     single_node_max_bytes: Annotated[int, Field(ge=0)] = 2 * 1024**3
+    """Files up to this size run on the driver with the Arrow engine; larger ones on Spark. Spec:
+    none (002 Expected Performance: small files need no cluster)."""
     run_queuing: bool = True
+    """Runs beyond max_concurrent_runs wait in Glue's queue instead of failing. Spec: none."""
     max_retries: Annotated[int, Field(ge=0, le=10)] = 0
+    """Glue retries of a failed run; must be 0 with run_queuing. Spec: none."""
 
     @model_validator(mode="after")
     def _workers_ordered(self) -> GlueSettings:
@@ -188,10 +219,17 @@ class StorageSettings(Settings):
     """Bucket lifecycles (spec: S3 Buckets)."""
 
     input_expiration_days: PositiveInt = 30
+    """Days an upload stays in the input bucket. Spec: 002 S3 Buckets, "Input | ... | 30 days"."""
     output_expiration_days: PositiveInt = 90
+    """Days Parquet output stays in the output bucket. Spec: 002 S3 Buckets, "Output | ... | 90
+    days"."""
     noncurrent_version_expiration_days: PositiveInt = 7
+    """Days an overwritten or deleted object version is kept (versioned buckets). Spec: none."""
     access_logs_expiration_days: PositiveInt = 365
+    """Days the S3 access logs are kept. Spec: none."""
     quarantine_expiration_days: PositiveInt = 30
+    """Days rejected uploads and their reasons stay in quarantine; at most input_expiration_days.
+    Spec: none."""
 
     @model_validator(mode="after")
     def _quarantine_within_input(self) -> StorageSettings:
@@ -208,27 +246,43 @@ class LogSettings(Settings):
     """Log retention (spec: Log Groups)."""
 
     lambda_retention_days: RetentionDays = 14
+    """Retention of the Lambda log groups. Spec: 002 Log Groups,
+    "/aws/lambda/GlueTriggerLambda-{stage} | 14 days"."""
     glue_retention_days: RetentionDays = 30
+    """Retention of the Glue log groups. Spec: 002 Log Groups, "/aws-glue/jobs/output | 30 days"."""
 
 
 class AlarmSettings(Settings):
     """Alerting thresholds (spec: Alerting Thresholds)."""
 
     job_failure_rate_percent: Percent = 10.0
+    """Alarm when more than this share of a job's finished runs failed. Spec: 002 Alerting
+    Thresholds, "Job Failure | Error rate > 10%"."""
     duration_factor: Annotated[float, Field(gt=1)] = 2.0
+    """Alarm when a run takes more than this times the average. Spec: 002 Alerting Thresholds,
+    "High Processing Time | Duration > 2x average"."""
     duration_average_runs: Annotated[int, Field(ge=1, le=100)] = 10
+    """How many earlier successful runs make that average. Spec: none (002 says "average")."""
     lambda_error_rate_percent: Percent = 5.0
+    """Alarm when more than this share of Lambda invocations failed. Spec: 002 Alerting Thresholds,
+    "Lambda Errors | Error rate > 5%"."""
     rejected_files_percent: Percent = 20.0
+    """Alarm when the trigger refused more than this share of the files received. Spec: none."""
     rejected_rows_percent: Percent = 5.0
+    """Alarm when more than this share of the rows read were rejected. Spec: none."""
     evaluation_minutes: Annotated[int, Field(ge=5, le=1440)] = 60
+    """The window every rate is computed over. Spec: none."""
 
 
 class TriggerSettings(Settings):
     """What the trigger Lambda accepts."""
 
     min_object_bytes: PositiveInt = 1
+    """Smallest object the trigger accepts (empty files are rejected). Spec: none."""
     max_object_bytes: PositiveInt = 10 * 1024**3
+    """Largest object the trigger accepts. Spec: none (002 Expected Performance goes to "> 1GB")."""
     idempotency_hours: Annotated[int, Field(ge=1, le=720)] = 24
+    """A repeated event within this window is recognised and not run again. Spec: none."""
 
     @model_validator(mode="after")
     def _bounds_ordered(self) -> TriggerSettings:
@@ -256,6 +310,8 @@ class LegislatorsSettings(Settings):
     """ProcessLegislators' input: persons, memberships and organizations as JSON lines."""
 
     input_uri: S3PrefixUri = "s3://awsglue-datasets/examples/us-legislators/all/"
+    """Where ProcessLegislators reads persons, memberships and organizations. Spec: 002 Glue
+    Resources, "ProcessLegislators" (AWS Glue's legislators example data)."""
 
     @property
     def input_bucket(self) -> str:
@@ -270,14 +326,25 @@ class StageSettings(Settings):
     """Everything that may differ between dev and prod."""
 
     approval_required: bool = False
+    """A manual approval stands before every deployment of this stage. Spec: 002 CI/CD Pipeline
+    Specifications, "Deploy Prod | ... | Yes"."""
     retain_data: bool = True
+    """Buckets survive deletion of their stack; always true for prod. Spec: none."""
     notification_emails: tuple[Email, ...] = ()
+    """Who is subscribed to the stage's alerts topic. Spec: 002 Alerting Thresholds, "SNS
+    notification"."""
     glue: GlueSettings = GlueSettings()
+    """Glue job settings."""
     storage: StorageSettings = StorageSettings()
+    """Bucket lifecycles."""
     logs: LogSettings = LogSettings()
+    """Log retention."""
     alarms: AlarmSettings = AlarmSettings()
+    """Alarm thresholds."""
     trigger: TriggerSettings = TriggerSettings()
+    """What the trigger Lambda accepts."""
     legislators: LegislatorsSettings = LegislatorsSettings()
+    """ProcessLegislators' input."""
 
 
 # What differs between the stages before the config file says anything: prod waits for a
@@ -292,7 +359,9 @@ class Stages(Settings):
     """Per-stage settings, in promotion order."""
 
     dev: StageSettings = StageSettings(**STAGE_PRESETS["dev"])
+    """The dev stage."""
     prod: StageSettings = StageSettings(**STAGE_PRESETS["prod"])
+    """The prod stage."""
 
     @model_validator(mode="after")
     def _prod_keeps_data(self) -> Stages:
@@ -309,17 +378,24 @@ class PipelineSettings(Settings):
     """Settings of the pipelines in the pipeline account."""
 
     notification_emails: tuple[Email, ...] = ()
+    """Who hears about pipeline failures and pending approvals. Spec: none."""
     access_logs_expiration_days: PositiveInt = 365
+    """Days the pipeline artifact bucket's access logs are kept. Spec: none."""
 
 
 class PlatformConfig(Settings):
     """The whole resolved configuration of the platform."""
 
     project: ProjectSettings = ProjectSettings()
+    """Tags on every resource."""
     accounts: Accounts
+    """The three accounts."""
     source: SourceSettings
+    """Where the pipelines take their code from."""
     pipeline: PipelineSettings = PipelineSettings()
+    """The pipelines' own settings."""
     stages: Stages = Stages()
+    """Per-stage settings (in the file: stage_defaults, then stages.dev / stages.prod)."""
 
     @property
     def single_account(self) -> bool:

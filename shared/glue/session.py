@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -38,6 +39,8 @@ def get_spark(app_name: str = "glue-job") -> SparkSession:
     active = SparkSession.getActiveSession()
     if active is None:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        # Python workers (mapInArrow) run this interpreter, with this environment's packages.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = SparkSession.builder.appName(app_name).master(
             os.environ.get("GDP_SPARK_MASTER", "local[*]")
         )

@@ -9,7 +9,7 @@ import pytest
 
 from shared.application import scripts_prefix
 from shared.config import StageName
-from shared.naming import QUARANTINE_PREFIX, AppName, PipelineNaming, StageNaming
+from shared.naming import QUARANTINE_PREFIX, AppName, Concern, PipelineNaming, StageNaming
 
 STAGES = list(StageName)
 
@@ -24,7 +24,7 @@ def only(template, kind: str, properties: dict | None = None) -> dict:
 def test_trigger_function_follows_the_spec_table(applications, stage):
     n = StageNaming.of(applications.config, stage)
     settings = applications.config.stages.get(stage)
-    template = applications.stage_template(stage, "file-processor")
+    template = applications.stage_template(stage, Concern.FILE_PROCESSOR)
     function = only(template, "AWS::Lambda::Function", {"FunctionName": n.trigger_function})
     assert function["Runtime"] >= "python3.12"
     assert (function["Timeout"], function["MemorySize"]) == (30, 128)
@@ -53,7 +53,7 @@ def test_trigger_function_follows_the_spec_table(applications, stage):
 @pytest.mark.parametrize("stage", STAGES)
 def test_object_created_events_of_the_input_bucket_reach_the_trigger(applications, stage):
     n = StageNaming.of(applications.config, stage)
-    template = applications.stage_template(stage, "file-processor")
+    template = applications.stage_template(stage, Concern.FILE_PROCESSOR)
     rule = only(template, "AWS::Events::Rule", {"Name": n.trigger_rule})
     assert rule["EventPattern"] == {
         "source": ["aws.s3"],
@@ -70,7 +70,7 @@ def test_object_created_events_of_the_input_bucket_reach_the_trigger(application
 @pytest.mark.parametrize("stage", STAGES)
 def test_failed_invocations_end_in_an_encrypted_dead_letter_queue(applications, stage):
     n = StageNaming.of(applications.config, stage)
-    template = applications.stage_template(stage, "file-processor")
+    template = applications.stage_template(stage, Concern.FILE_PROCESSOR)
     queue = only(template, "AWS::SQS::Queue", {"QueueName": n.trigger_dead_letter_queue})
     assert queue["SqsManagedSseEnabled"] is True
     [(queue_id, _)] = template.find_resources(
@@ -92,7 +92,7 @@ def test_glue_jobs_follow_the_spec_table(applications, stage, job):
     n = StageNaming.of(applications.config, stage)
     glue = applications.config.stages.get(stage).glue
     name = getattr(n, job)
-    concern = "file-processor" if job == "file_processor_job" else "legislators"
+    concern = Concern.FILE_PROCESSOR if job == "file_processor_job" else Concern.LEGISLATORS
     properties = only(applications.stage_template(stage, concern), "AWS::Glue::Job", {"Name": name})
     prefix = f"s3://{n.assets_bucket}/{scripts_prefix(name)}"
     assert properties["Command"] == {
@@ -122,7 +122,7 @@ def test_glue_jobs_follow_the_spec_table(applications, stage, job):
 @pytest.mark.parametrize("stage", STAGES)
 def test_job_code_is_deployed_to_the_assets_bucket(applications, stage):
     n = StageNaming.of(applications.config, stage)
-    template = applications.stage_template(stage, "file-processor")
+    template = applications.stage_template(stage, Concern.FILE_PROCESSOR)
     deployment = only(template, "Custom::CDKBucketDeployment")
     assert deployment["DestinationBucketName"] == n.assets_bucket
     assert deployment["DestinationBucketKeyPrefix"] == scripts_prefix(n.file_processor_job)

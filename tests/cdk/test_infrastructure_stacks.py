@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from shared.config import StageName
-from shared.naming import QUARANTINE_PREFIX, TEST_PREFIX, AppName, PipelineNaming, StageNaming
+from shared.naming import (
+    QUARANTINE_PREFIX,
+    TEST_PREFIX,
+    AppName,
+    Concern,
+    PipelineNaming,
+    StageNaming,
+)
 
 STAGES = list(StageName)
 
@@ -26,7 +33,7 @@ def lifecycle_rule(bucket: dict, rule_id: str = "expire-and-clean-up") -> dict:
 def test_buckets_follow_the_spec_table(infrastructure, stage):
     settings = infrastructure.config.stages.get(stage)
     naming = StageNaming.of(infrastructure.config, stage)
-    template = infrastructure.stage_template(stage, "storage")
+    template = infrastructure.stage_template(stage, Concern.STORAGE)
 
     input_bucket = bucket_properties(template, naming.input_bucket)
     assert input_bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
@@ -54,7 +61,7 @@ def test_buckets_follow_the_spec_table(infrastructure, stage):
 @pytest.mark.parametrize("stage", STAGES)
 def test_every_bucket_is_encrypted_private_and_logged(infrastructure, stage):
     naming = StageNaming.of(infrastructure.config, stage)
-    template = infrastructure.stage_template(stage, "storage")
+    template = infrastructure.stage_template(stage, Concern.STORAGE)
     buckets = template.find_resources("AWS::S3::Bucket")
     assert len(buckets) == 4
     [log_bucket_id] = [
@@ -87,7 +94,7 @@ def test_every_bucket_is_encrypted_private_and_logged(infrastructure, stage):
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_every_bucket_policy_denies_plain_http_and_old_tls(infrastructure, stage):
-    template = infrastructure.stage_template(stage, "storage")
+    template = infrastructure.stage_template(stage, Concern.STORAGE)
     policies = template.find_resources("AWS::S3::BucketPolicy")
     assert len(policies) == 4
     for policy in policies.values():
@@ -100,7 +107,7 @@ def test_every_bucket_policy_denies_plain_http_and_old_tls(infrastructure, stage
 
 def test_prod_data_buckets_are_retained_and_dev_ones_are_not(infrastructure):
     for stage, policy in ((StageName.PROD, "Retain"), (StageName.DEV, "Delete")):
-        template = infrastructure.stage_template(stage, "storage")
+        template = infrastructure.stage_template(stage, Concern.STORAGE)
         for resource in template.find_resources("AWS::S3::Bucket").values():
             assert resource["DeletionPolicy"] == policy
             assert resource["UpdateReplacePolicy"] == policy
@@ -109,7 +116,7 @@ def test_prod_data_buckets_are_retained_and_dev_ones_are_not(infrastructure):
 @pytest.mark.parametrize("stage", STAGES)
 def test_catalog_database_and_glue_security_configuration(infrastructure, stage):
     naming = StageNaming.of(infrastructure.config, stage)
-    template = infrastructure.stage_template(stage, "catalog")
+    template = infrastructure.stage_template(stage, Concern.CATALOG)
     template.has_resource_properties(
         "AWS::Glue::Database", {"DatabaseInput": {"Name": naming.database}}
     )
@@ -154,7 +161,7 @@ def as_list(value) -> list:
 @pytest.mark.parametrize("stage", STAGES)
 def test_glue_service_role_is_least_privilege(infrastructure, stage):
     n = StageNaming.of(infrastructure.config, stage)
-    template = infrastructure.stage_template(stage, "access")
+    template = infrastructure.stage_template(stage, Concern.ACCESS)
     trust = role(template, n.glue_service_role)["AssumeRolePolicyDocument"]["Statement"]
     assert trust == [
         {
@@ -186,7 +193,7 @@ def test_glue_service_role_is_least_privilege(infrastructure, stage):
 @pytest.mark.parametrize("stage", STAGES)
 def test_trigger_role_may_only_start_this_stages_file_processor(infrastructure, stage):
     n = StageNaming.of(infrastructure.config, stage)
-    template = infrastructure.stage_template(stage, "access")
+    template = infrastructure.stage_template(stage, Concern.ACCESS)
     trust = role(template, n.trigger_role)["AssumeRolePolicyDocument"]["Statement"]
     assert trust[0]["Principal"] == {"Service": "lambda.amazonaws.com"}
     statements = managed_policy_statements(template, n.trigger_function)
@@ -205,7 +212,7 @@ def test_trigger_role_may_only_start_this_stages_file_processor(infrastructure, 
 def test_test_role_is_assumable_only_by_the_pipelines_test_runners(infrastructure, stage):
     n = StageNaming.of(infrastructure.config, stage)
     pipeline_account = infrastructure.config.accounts.pipeline.account_id
-    template = infrastructure.stage_template(stage, "access")
+    template = infrastructure.stage_template(stage, Concern.ACCESS)
     [trust] = role(template, n.test_role)["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"AWS": f"arn:aws:iam::{pipeline_account}:root"}
     runners = trust["Condition"]["ArnEquals"]["aws:PrincipalArn"]

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from shared.config import StageName
-from shared.naming import StageNaming
+from shared.naming import Concern, StageNaming
 
 STAGES = list(StageName)
 
@@ -113,7 +113,7 @@ def test_alarms_follow_the_config_and_notify_the_alerts_topic(applications, stag
 
 def topic_id(applications, stage) -> str:
     n = StageNaming.of(applications.config, stage)
-    template = applications.stage_template(stage, "monitoring")
+    template = applications.stage_template(stage, Concern.MONITORING)
     [(logical_id, _)] = template.find_resources(
         "AWS::SNS::Topic", {"Properties": {"TopicName": n.alerts_topic}}
     ).items()
@@ -122,7 +122,7 @@ def topic_id(applications, stage) -> str:
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_the_alerts_topic_is_encrypted_and_tls_only(applications, stage):
-    template = applications.stage_template(stage, "monitoring")
+    template = applications.stage_template(stage, Concern.MONITORING)
     [topic] = template.find_resources("AWS::SNS::Topic").values()
     assert "KmsMasterKeyId" in topic["Properties"]
     [policy] = template.find_resources("AWS::SNS::TopicPolicy").values()
@@ -137,7 +137,7 @@ def test_the_alerts_topic_is_encrypted_and_tls_only(applications, stage):
 @pytest.mark.parametrize("stage", STAGES)
 def test_finished_runs_of_the_stage_reach_the_run_monitor(applications, stage):
     n = StageNaming.of(applications.config, stage)
-    template = applications.stage_template(stage, "monitoring")
+    template = applications.stage_template(stage, Concern.MONITORING)
     [rule] = [
         r
         for r in stage_resources(applications, stage, "AWS::Events::Rule")

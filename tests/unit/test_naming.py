@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.config import StageName, load_config
-from shared.naming import AppName, PipelineNaming, StageNaming, partition
+from shared.naming import AppName, Concern, PipelineNaming, StageNaming, partition
 
 
 def test_stage_names_follow_the_spec():
@@ -30,7 +30,9 @@ def test_stage_names_follow_the_spec():
 def test_stack_and_pipeline_names():
     config = load_config(environ={})
     dev = StageNaming.of(config, StageName.DEV)
-    assert dev.stack_name(AppName.INFRASTRUCTURE, "storage") == "glue-infrastructure-storage-dev"
+    assert (
+        dev.stack_name(AppName.INFRASTRUCTURE, Concern.STORAGE) == "glue-infrastructure-storage-dev"
+    )
     naming = PipelineNaming(AppName.APPLICATIONS)
     assert naming.pipeline == "glue-applications-pipeline"
     assert naming.stack_id == "GlueApplicationsPipeline"

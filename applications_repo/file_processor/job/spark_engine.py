@@ -1,29 +1,33 @@
 """The Spark engine of FileProcessorV2: for files too large for one machine.
 
 Spark reads the whole file once, every field as text, flagging records with the wrong number
-of fields; each typed value is checked and cast (column_plan's SQL); counts are observed in
-the same pass; good rows are written as snappy Parquet. Only when there are rejects is the
-file read again to collect them; they are then located by line (record_locator).
+of fields; the executors check and convert each batch of values with Arrow (``mapInArrow``
+running value_checks: the Arrow engine's own rule, so both engines agree by construction);
+counts are observed in the same pass; good rows are written as snappy Parquet. Only when there
+are rejects is the file read again to collect them; they are then located by line
+(record_locator).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from datetime import datetime
+from functools import partial
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from applications_repo.file_processor.job.column_plan import (
-    PlannedColumn,
-    header_metadata,
-    metadata_values,
-    output,
-    problem,
-    sql_string,
+from applications_repo.file_processor.job.column_names import (
+    PROCESSED_AT,
+    PROCESSING_JOB,
+    SOURCE_FILE,
 )
+from applications_repo.file_processor.job.column_plan import PlannedColumn, header_metadata
 from applications_repo.file_processor.job.csv_sample import CsvSample
 from applications_repo.file_processor.job.record_locator import RecordPosition, locate_records
 from applications_repo.file_processor.job.staging import (
@@ -35,6 +39,7 @@ from applications_repo.file_processor.job.staging import (
     in_file_order,
     too_many_rejects,
 )
+from applications_repo.file_processor.job.value_checks import check_batch
 from shared.glue.storage import Storage
 
 CORRUPT = "_corrupt_record"
@@ -43,6 +48,9 @@ BLOCK_LENGTH = "_block_length"
 ROW = "_row"
 REASON = "_reason"
 ROW_MASK = (1 << 33) - 1  # monotonically_increasing_id: the row index within the partition
+ARROW_BATCH_ROWS = "spark.sql.execution.arrow.maxRecordsPerBatch"
+ARROW_BATCH_CELLS = 1_000_000
+MIN_BATCH_ROWS, MAX_BATCH_ROWS = 1_000, 100_000
 
 Rejected = tuple[RecordPosition, str, str | None]
 
@@ -109,8 +117,8 @@ class SparkEngine:
 def checked_records(
     spark: SparkSession, path: str, sample: CsvSample, columns: Sequence[PlannedColumn]
 ) -> DataFrame:
-    """Every record of the file as text, with where Spark read it and why it is rejected
-    (``_reason`` is empty for good records)."""
+    """Every record of the file with its values converted, where Spark read it and why it is
+    rejected (``_reason`` is empty for good records)."""
     schema = T.StructType(
         [T.StructField(c.field, T.StringType()) for c in columns]
         + [T.StructField(CORRUPT, T.StringType())]
@@ -129,16 +137,53 @@ def checked_records(
         .option("maxColumns", max(20480, len(columns) + 1))
         .csv(path)
     )
-    wrong_width = sql_string(f"expected {len(columns)} fields")
-    reasons = [f"CASE WHEN {CORRUPT} IS NOT NULL THEN {wrong_width} END"]
-    reasons += [check for check in (problem(c) for c in columns) if check]
-    return raw.selectExpr(
+    positioned = raw.selectExpr(
         "*",
         f"input_file_block_start() AS {BLOCK_START}",
         f"input_file_block_length() AS {BLOCK_LENGTH}",
         f"monotonically_increasing_id() & {ROW_MASK} AS {ROW}",
-        f"concat_ws('; ', {', '.join(reasons)}) AS {REASON}",
     )
+    spark.conf.set(ARROW_BATCH_ROWS, str(arrow_batch_rows(len(columns))))
+    return positioned.mapInArrow(
+        partial(check_partition, columns=list(columns), line_ending=sample.line_ending),
+        checked_schema(columns),
+    )
+
+
+def arrow_batch_rows(columns: int) -> int:
+    """Rows per Arrow batch: about ARROW_BATCH_CELLS values, within bounds."""
+    return max(MIN_BATCH_ROWS, min(MAX_BATCH_ROWS, ARROW_BATCH_CELLS // max(columns, 1)))
+
+
+def checked_schema(columns: Sequence[PlannedColumn]) -> str:
+    """The schema of the checked records, as DDL."""
+    typed = [f"`{c.field}` {c.type.spark_sql}" for c in columns]
+    return ", ".join(
+        [
+            *typed,
+            f"`{CORRUPT}` string",
+            f"`{BLOCK_START}` bigint",
+            f"`{BLOCK_LENGTH}` bigint",
+            f"`{ROW}` bigint",
+            f"`{REASON}` string",
+        ]
+    )
+
+
+def check_partition(
+    batches: Iterator[pa.RecordBatch], columns: Sequence[PlannedColumn], line_ending: str
+) -> Iterator[pa.RecordBatch]:
+    """On the executors: each batch's values checked and converted by the rule the Arrow
+    engine uses (value_checks); a record Spark could not split into the expected fields is
+    rejected for that alone."""
+    wrong_width = f"expected {len(columns)} fields"
+    names = [*(c.field for c in columns), CORRUPT, BLOCK_START, BLOCK_LENGTH, ROW, REASON]
+    for batch in batches:
+        checked = check_batch(batch, columns, line_ending)
+        corrupt = batch.column(CORRUPT)
+        reasons = pc.if_else(pc.is_valid(corrupt), wrong_width, checked.reasons)
+        passed = [batch.column(name) for name in (CORRUPT, BLOCK_START, BLOCK_LENGTH, ROW)]
+        yield pa.RecordBatch.from_arrays([*checked.values, *passed, reasons], names=names)
 
 
 def written_rows(checked: DataFrame, request: StageRequest) -> DataFrame:
@@ -146,7 +191,7 @@ def written_rows(checked: DataFrame, request: StageRequest) -> DataFrame:
     the spec's metadata columns."""
     metadata = metadata_values(request.source_uri, request.job_name, request.processed_at)
     return checked.where(f"{REASON} = ''").select(
-        *(F.expr(output(c)).alias(c.name, metadata=header_metadata(c)) for c in request.columns),
+        *(F.col(c.field).alias(c.name, metadata=header_metadata(c)) for c in request.columns),
         *(F.expr(value) for value in metadata),
     )
 
@@ -178,3 +223,17 @@ def _located(storage: Storage, request: StageRequest, rejected: Sequence[Rejecte
             )
         )
     return in_file_order(rejects)
+
+
+def sql_string(value: str) -> str:
+    """A Spark SQL string literal."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def metadata_values(source_file: str, job_name: str, processed_at: datetime) -> list[str]:
+    """The spec's metadata columns: ``processed_at``, ``source_file``, ``processing_job``."""
+    return [
+        f"CAST({sql_string(processed_at.isoformat())} AS TIMESTAMP) AS {PROCESSED_AT}",
+        f"{sql_string(source_file)} AS {SOURCE_FILE}",
+        f"{sql_string(job_name)} AS {PROCESSING_JOB}",
+    ]

@@ -1,0 +1,209 @@
+"""The architecture diagrams of docs/diagrams/, drawn from the code (``make diagrams``).
+
+The deployment diagram reads the synthesized cloud assemblies: each pipeline's stages and
+approval actions from its CodePipeline resource, each stage account's stacks from the stage
+assemblies. The data-flow diagram takes every name from the naming module, which the stacks
+and the local run use too. Layouts are plain data (tested); ``draw_*`` hands them to the
+``diagrams`` package, which needs Graphviz's ``dot``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+
+from shared.assembly import SynthesizedStack
+from shared.config import PlatformConfig, StageName
+from shared.naming import AppName, PipelineNaming, StageNaming
+
+PIPELINE_TYPE = "AWS::CodePipeline::Pipeline"
+APPROVAL = "Approval"
+GRAPH = {"fontsize": "20", "pad": "1.0", "nodesep": "0.6", "ranksep": "1.3"}
+
+
+@dataclass(frozen=True)
+class PipelineLayout:
+    """One pipeline: its stages in order, and which of them wait for an approval."""
+
+    app: AppName
+    name: str
+    repository: str
+    stages: list[str]
+    approvals: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountLayout:
+    """One stage account and the stacks each app deploys into it."""
+
+    stage: StageName
+    account: str
+    region: str
+    stacks: dict[AppName, list[str]]
+
+
+@dataclass(frozen=True)
+class DeploymentLayout:
+    """The pipeline account's pipelines and the stage accounts they deploy to."""
+
+    pipeline_account: str
+    pipelines: list[PipelineLayout]
+    accounts: list[AccountLayout]
+
+
+def deployment_layout(
+    config: PlatformConfig, stacks: dict[AppName, Sequence[SynthesizedStack]]
+) -> DeploymentLayout:
+    """What the synthesized assemblies deploy, arranged by account."""
+    pipelines = []
+    accounts = {
+        stage: AccountLayout(
+            stage,
+            config.accounts.for_stage(stage).account_id,
+            config.accounts.for_stage(stage).region,
+            {},
+        )
+        for stage in StageName
+    }
+    for app, app_stacks in stacks.items():
+        naming = PipelineNaming(app)
+        pipeline_stack = next(s for s in app_stacks if s.stack_name == naming.stack_name)
+        [pipeline] = [
+            r for r in pipeline_stack.template["Resources"].values() if r["Type"] == PIPELINE_TYPE
+        ]
+        stages = pipeline["Properties"]["Stages"]
+        pipelines.append(
+            PipelineLayout(
+                app=app,
+                name=naming.pipeline,
+                repository=getattr(config.source.repositories, app.value),
+                stages=[s["Name"] for s in stages],
+                approvals={
+                    s["Name"]: action["Name"]
+                    for s in stages
+                    for action in s["Actions"]
+                    if action["ActionTypeId"]["Category"] == APPROVAL
+                },
+            )
+        )
+        for stage in StageName:
+            marker = f"/{naming.stage_id(stage)}/"
+            accounts[stage].stacks[app] = [
+                s.stack_name for s in app_stacks if marker in f"{s.construct_path}/"
+            ]
+    return DeploymentLayout(config.accounts.pipeline.account_id, pipelines, list(accounts.values()))
+
+
+def draw_deployment(layout: DeploymentLayout, out: Path) -> None:
+    """docs/diagrams/deployment.png: GitHub -> pipelines -> stage accounts."""
+    from diagrams import Cluster, Diagram, Edge  # noqa: PLC0415
+    from diagrams.aws.devtools import Codepipeline  # noqa: PLC0415
+    from diagrams.aws.management import Cloudformation  # noqa: PLC0415
+    from diagrams.aws.security import IAMRole  # noqa: PLC0415
+    from diagrams.onprem.vcs import Github  # noqa: PLC0415
+
+    with Diagram(
+        "Accounts, pipelines and what each stage deploys",
+        filename=str(out.with_suffix("")),
+        outformat="png",
+        show=False,
+        direction="LR",
+        graph_attr=GRAPH,
+    ):
+        stage_nodes: dict[tuple[AppName, StageName], list] = {}
+        with Cluster(f"pipeline account {layout.pipeline_account}"):
+            pipeline_nodes = {}
+            for pipeline in layout.pipelines:
+                with Cluster(pipeline.name):
+                    nodes = [
+                        Codepipeline(
+                            stage
+                            + (
+                                f"\n(after {pipeline.approvals[stage]})"
+                                if stage in pipeline.approvals
+                                else ""
+                            )
+                        )
+                        for stage in pipeline.stages
+                    ]
+                    for before, after in pairwise(nodes):
+                        before >> after
+                    pipeline_nodes[pipeline.app] = dict(zip(pipeline.stages, nodes, strict=True))
+        repositories = {p.repository for p in layout.pipelines}
+        sources = {repository: Github(repository) for repository in sorted(repositories)}
+        for pipeline in layout.pipelines:
+            (
+                sources[pipeline.repository]
+                >> Edge(label="git push")
+                >> pipeline_nodes[pipeline.app][pipeline.stages[0]]
+            )
+        for account in layout.accounts:
+            with Cluster(f"{account.stage} account {account.account} ({account.region})"):
+                role = IAMRole("CDK bootstrap roles\n(--trust pipeline account)")
+                for app, names in account.stacks.items():
+                    with Cluster(f"{app.value} app"):
+                        stage_nodes[app, account.stage] = [Cloudformation(n) for n in names]
+                for app in account.stacks:
+                    role >> stage_nodes[app, account.stage]
+            for pipeline in layout.pipelines:
+                deploy = pipeline_nodes[pipeline.app][
+                    PipelineNaming(pipeline.app).stage_id(account.stage)
+                ]
+                deploy >> Edge(style="dashed", label="assume") >> role
+
+
+def draw_data_flow(config: PlatformConfig, stage: StageName, out: Path) -> None:
+    """docs/diagrams/data-flow.png: one file's way through a stage."""
+    from diagrams import Cluster, Diagram, Edge  # noqa: PLC0415
+    from diagrams.aws.analytics import Glue, GlueDataCatalog  # noqa: PLC0415
+    from diagrams.aws.compute import Lambda  # noqa: PLC0415
+    from diagrams.aws.database import Dynamodb  # noqa: PLC0415
+    from diagrams.aws.general import User  # noqa: PLC0415
+    from diagrams.aws.integration import SNS, SQS, Eventbridge  # noqa: PLC0415
+    from diagrams.aws.management import Cloudwatch  # noqa: PLC0415
+    from diagrams.aws.storage import SimpleStorageServiceS3Bucket as Bucket  # noqa: PLC0415
+
+    n = StageNaming.of(config, stage)
+    with Diagram(
+        f"One file through the {stage} stage",
+        filename=str(out.with_suffix("")),
+        outformat="png",
+        show=False,
+        direction="LR",
+        graph_attr=GRAPH,
+    ):
+        uploader = User("upload a .csv")
+        with Cluster(f"{stage} account {n.account}"):
+            source = Bucket(f"{n.input_bucket}\n(quarantine/ keeps rejects)")
+            rule = Eventbridge(f"{n.trigger_rule}\nObject Created")
+            trigger = Lambda(n.trigger_function)
+            idempotency = Dynamodb(n.trigger_idempotency_table)
+            dead_letters = SQS(n.trigger_dead_letter_queue)
+            with Cluster(f"{n.file_processor_job} (Glue {config.stages.get(stage).glue.version})"):
+                job = Glue("sample -> plan ->\nArrow (small) or Spark (large)")
+            output = Bucket(f"{n.output_bucket}\n{{dataset}}/ingest_date=/, rejects/")
+            catalog = GlueDataCatalog(n.database)
+            state = Eventbridge(f"{n.job_state_rule}\nJob State Change")
+            monitor = Lambda(n.run_monitor_function)
+            metrics = Cloudwatch(f"metrics, alarms\n{n.dashboard}")
+            alerts = SNS(n.alerts_topic)
+        uploader >> source >> rule >> trigger
+        trigger >> Edge(label="seen?") >> idempotency
+        trigger >> Edge(style="dashed", label="after retries") >> dead_letters
+        trigger >> Edge(label="StartJobRun --engine") >> job
+        job >> output
+        job >> Edge(label="tables, partitions") >> catalog
+        job >> Edge(style="dashed") >> state >> monitor >> metrics >> alerts
+
+
+def draw_all(
+    config: PlatformConfig, stacks: dict[AppName, Sequence[SynthesizedStack]], directory: Path
+) -> list[Path]:
+    """Both diagrams into ``directory``; their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    deployment, data_flow = directory / "deployment.png", directory / "data-flow.png"
+    draw_deployment(deployment_layout(config, stacks), deployment)
+    draw_data_flow(config, StageName.DEV, data_flow)
+    return [deployment, data_flow]
