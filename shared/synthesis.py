@@ -44,13 +44,16 @@ def available_apps() -> list[AppName]:
     return [app for app in AppName if (REPOSITORY_ROOT / app.folder / APP_ENTRY_POINT).is_file()]
 
 
-def synthesize(app: AppName, *, config_path: str | None = None) -> SynthResult:
-    """Synthesize ``app`` into ``<app folder>/cdk.out`` and lint its templates.
+def synthesize(
+    app: AppName, *, config_path: str | None = None, outdir: Path | None = None
+) -> SynthResult:
+    """Synthesize ``app`` into ``outdir`` (default ``<app folder>/cdk.out``) and lint its
+    templates.
 
     Raises:
         SynthError: naming every unacknowledged cdk-nag finding, or the error CDK reported.
     """
-    outdir = REPOSITORY_ROOT / app.folder / ASSEMBLY_DIR
+    outdir = outdir or REPOSITORY_ROOT / app.folder / ASSEMBLY_DIR
     synthesized = synthesize_assembly(app, outdir, config_path=config_path)
     findings = lint_templates([stack.template_file for stack in synthesized])
     return SynthResult(

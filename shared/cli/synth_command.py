@@ -23,6 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="only this app (default: every app)",
     )
     parser.add_argument("--config", help="config file (default: platform.yaml or $GDP_CONFIG)")
+    parser.add_argument(
+        "--outdir",
+        type=Path,
+        help="write each app's cloud assembly to OUTDIR/<app> (default: the app's cdk.out/)",
+    )
     parser.set_defaults(handler=run_synth)
 
 
@@ -31,7 +36,8 @@ def run_synth(args: argparse.Namespace) -> int:
     apps = [AppName(args.app)] if args.app else available_apps()
     failed = False
     for app in apps:
-        result = synthesize(app, config_path=args.config)
+        outdir = args.outdir / app.value if args.outdir else None
+        result = synthesize(app, config_path=args.config, outdir=outdir)
         print(describe(result))
         failed = failed or bool(result.lint_findings) or bool(result.checkov.failed)
     if failed:

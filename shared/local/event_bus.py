@@ -13,11 +13,12 @@ import importlib
 import json
 import logging
 import os
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import import_module
@@ -32,6 +33,28 @@ POLL_SECONDS = 0.2
 _environment_lock = threading.Lock()
 
 Progress = Callable[[str], None]
+
+
+class ThreadStdout:
+    """``sys.stdout`` that sends what a handler invocation prints (Powertools metrics) to the
+    function's log file, and what every other thread prints to where it went before: progress
+    lines and command output never end up in a function's log."""
+
+    def __init__(self, default: Any) -> None:
+        self.default = default
+        self.local = threading.local()
+
+    def _target(self) -> Any:
+        return getattr(self.local, "stream", None) or self.default
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)
+
+    def flush(self) -> None:
+        self._target().flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.default, name)
 
 
 @dataclass
@@ -103,6 +126,7 @@ class LocalEventBus:
         self._busy = threading.Event()
         self._functions: dict[str, Callable[..., Any]] = {}
         self.job_events: list[Delivery] = []
+        self._added_environment: list[str] = []
 
     def start(self) -> LocalEventBus:
         """Watch from now on: objects that exist already are not new.
@@ -117,14 +141,19 @@ class LocalEventBus:
             )
         for handler in self.handlers:
             self._seen.update(self._versions(handler.bucket))
+        declared = {n for h in [*self.handlers, *self.job_state_handlers] for n in h.environment}
+        self._added_environment = sorted(declared - set(os.environ))
         self._thread = threading.Thread(target=self._loop, name="local-event-bus", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop watching; the variables the handlers' environments added are removed."""
         self._stop.set()
         if self._thread:
             self._thread.join()
+        for name in self._added_environment:
+            os.environ.pop(name, None)
 
     def idle(self) -> bool:
         """No delivery is running and every object seen so far has been delivered."""
@@ -281,7 +310,8 @@ class LocalEventBus:
     @contextmanager
     def _invocation(self, handler: ObjectCreatedHandler | JobStateHandler) -> Iterator[None]:
         """The function's environment and its log file (its logs and metrics lines), for one
-        invocation. Invocations take turns: environment and stdout are the process's."""
+        invocation. Invocations take turns, since the environment is the process's; what the
+        handler prints goes to its log through the thread-aware stdout."""
         log_file = self.logs_dir / f"{handler.function_name}.log"
         log_file.parent.mkdir(parents=True, exist_ok=True)
         streams = [
@@ -289,21 +319,23 @@ class LocalEventBus:
             for h in logging.getLogger(handler.logger_name).handlers
             if isinstance(h, logging.StreamHandler)
         ]
-        with (
-            _environment_lock,
-            log_file.open("a", encoding="utf-8") as log,
-            redirect_stdout(log),
-        ):
+        with _environment_lock, log_file.open("a", encoding="utf-8") as log:
+            stdout = sys.stdout
+            if not isinstance(stdout, ThreadStdout):
+                stdout = ThreadStdout(stdout)
+                sys.stdout = stdout
+            stdout.local.stream = log
             saved = {name: os.environ.get(name) for name in handler.environment}
             previous = [h.setStream(log) for h in streams]
             os.environ.update(handler.environment)
             try:
                 yield
             finally:
+                stdout.local.stream = None
                 for stream_handler, stream in zip(streams, previous, strict=True):
                     stream_handler.setStream(stream)
+                # A variable the process did not have is emptied, not deleted, until stop():
+                # deleting one while another thread iterates os.environ (botocore does, for
+                # its proxy settings, on every new client) raises KeyError in that thread.
                 for name, value in saved.items():
-                    if value is None:
-                        os.environ.pop(name, None)
-                    else:
-                        os.environ[name] = value
+                    os.environ[name] = "" if value is None else value

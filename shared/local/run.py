@@ -121,7 +121,8 @@ class LocalStage:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for part in (self.bus, self.executor):
+        # The executor first: a run that finishes reports to the bus's job-state handlers.
+        for part in (self.executor, self.bus):
             if part is not None:
                 part.stop()
         self.aws.stop()

@@ -17,7 +17,7 @@ def test_no_log_line_holds_object_contents_or_credentials(local_stage, tmp_path)
     source.write_text(
         "id,amount,note\n"
         + "".join(f"{i},{i}.50,{GOOD_MARK}\n" for i in range(1, 6))
-        + f"6,{BAD_MARK},{GOOD_MARK}\n"
+        + f"6,{BAD_MARK}\n"  # one field short: rejected, kept with the record as written
     )
     upload = local_stage.upload(source, "marked/marked.csv")
     local_stage.wait([upload])

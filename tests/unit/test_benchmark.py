@@ -89,3 +89,14 @@ def test_a_short_run_writes_the_table_json_and_chart(tmp_path, capsys):
     assert all(r["peak_rss_mb"] > 0 and r["mb_per_s"] > 0 for r in report["results"])
     assert (tmp_path / "throughput.png").read_bytes()[:4] == b"\x89PNG"
     assert "FileProcessor (gdp process)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("exit_code", "code"), [(0, 0), (2, 1)])
+def test_project_only_retimes_into_the_existing_report(tmp_path, monkeypatch, exit_code, code):
+    (tmp_path / "results.json").write_text(json.dumps({"results": [{"engine": "duckdb"}]}))
+    timing = {"command": "make test", "seconds": 300.0, "exit_code": exit_code}
+    monkeypatch.setattr(bench, "project_timings", lambda: [timing])
+    assert bench.main(["--project-only", "--results", str(tmp_path)]) == code
+    report = json.loads((tmp_path / "results.json").read_text())
+    assert report["results"] == [{"engine": "duckdb"}]
+    assert report["project"] == [timing] and report["project_measured_at"]

@@ -79,6 +79,8 @@ def test_single_account_trial_synthesizes_with_the_gates(tmp_path):
             "infrastructure",
             "--config",
             str(path),
+            "--outdir",
+            str(tmp_path / "cdk.out"),
         ],
         cwd=REPOSITORY_ROOT,
         capture_output=True,
@@ -91,3 +93,5 @@ def test_single_account_trial_synthesizes_with_the_gates(tmp_path):
     assert "cdk-nag AwsSolutions: passed" in result.stdout
     assert "cfn-lint: passed, 0 findings" in result.stdout
     assert "222222222222" not in result.stdout
+    # AND the repository's own cloud assembly is left alone
+    assert (tmp_path / "cdk.out" / "infrastructure" / "manifest.json").is_file()
