@@ -158,15 +158,28 @@ class LocalGlueExecutor:
         with self._lock:
             run.status = record.state
             self._unreported += 1
-        outcome = f"FAILED: {failure}" if failure else "SUCCEEDED"
         self.progress(
-            f"{job.name} {record.run_id[:11]} {outcome} in {record.duration_seconds:.1f}s"
+            f"{job.name} {record.run_id[:11]} {record.state} in {record.duration_seconds:.1f}s"
+            f"{describe_outcome(record.result, failure)}"
         )
         try:
             self.on_finished(job.name, record.run_id, record.state, failure)
         finally:
             with self._lock:
                 self._unreported -= 1
+
+
+def describe_outcome(result: Any, failure: str | None) -> str:
+    """What to add to a finished run's progress line: the failure, or what a job that ended
+    normally reported about its input when that was not plain success (FileProcessorV2
+    rejecting a file)."""
+    if failure:
+        return f": {failure}"
+    status = str(getattr(result, "status", "") or "")
+    if status in ("", SUCCEEDED):
+        return ""
+    error = getattr(result, "error", None)
+    return f", the job reported {status}" + (f": {error}" if error else "")
 
 
 def _reported_failure(result: Any) -> str | None:
