@@ -19,6 +19,12 @@ from shared.application import IDEMPOTENCY_EXPIRY, IDEMPOTENCY_KEY, ObjectCreate
 from shared.bundling import lambda_bundle
 from shared.compliance import acknowledge
 from shared.config import StageSettings
+from shared.constructs.functions import (
+    ASYNC_RETRIES,
+    DEAD_LETTER_RETENTION,
+    LAMBDA_RUNTIME,
+    POWERTOOLS_PACKAGES,
+)
 from shared.constructs.glue_job import GlueSparkJob
 from shared.constructs.logging import LogsKey, encrypted_log_group
 from shared.naming import StageNaming
@@ -28,13 +34,8 @@ TRIGGER_MODULES = (
     "shared.metrics",
     "applications_repo.file_processor.engine_choice",
 )
-VENDORED = ("aws_lambda_powertools", "typing_extensions")
-LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 LAMBDA_TIMEOUT = Duration.seconds(30)
-# Lambda retries a failed asynchronous invocation twice, then hands it to the dead-letter queue.
-ASYNC_RETRIES = 2
 EVENT_MAX_AGE = Duration.hours(6)
-DEAD_LETTER_RETENTION = Duration.days(14)
 
 
 class FileProcessorStack(Stack):
@@ -112,7 +113,7 @@ class FileProcessorStack(Stack):
             key=self.key,
         )
         bundle = lambda_bundle(
-            handler.function_name, handler.module, VENDORED, modules=TRIGGER_MODULES
+            handler.function_name, handler.module, POWERTOOLS_PACKAGES, modules=TRIGGER_MODULES
         )
         return lambda_.Function(
             self,

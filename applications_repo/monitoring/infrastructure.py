@@ -28,15 +28,17 @@ from shared.application import Application, JobStateHandler, ObjectCreatedHandle
 from shared.bundling import lambda_bundle
 from shared.compliance import acknowledge
 from shared.config import StageSettings
+from shared.constructs.functions import (
+    ASYNC_RETRIES,
+    DEAD_LETTER_RETENTION,
+    LAMBDA_RUNTIME,
+    POWERTOOLS_PACKAGES,
+)
 from shared.constructs.logging import LogsKey, encrypted_log_group
 from shared.naming import StageNaming
 
-VENDORED = ("aws_lambda_powertools", "typing_extensions")
 MONITOR_MODULES = ("shared.metrics",)
-LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
-DEAD_LETTER_RETENTION = Duration.days(14)
 DEAD_LETTER_PERIOD = Duration.minutes(5)
-ASYNC_RETRIES = 2
 
 
 class MonitoringStack(Stack):
@@ -135,7 +137,7 @@ class MonitoringStack(Stack):
             ],
         )
         bundle = lambda_bundle(
-            handler.function_name, handler.module, VENDORED, modules=MONITOR_MODULES
+            handler.function_name, handler.module, POWERTOOLS_PACKAGES, modules=MONITOR_MODULES
         )
         function = lambda_.Function(
             self,

@@ -9,9 +9,15 @@ import pytest
 
 from shared.application import scripts_prefix
 from shared.config import StageName
+from shared.constructs.functions import LAMBDA_RUNTIME
 from shared.naming import QUARANTINE_PREFIX, AppName, Concern, PipelineNaming, StageNaming
 
 STAGES = list(StageName)
+
+
+def runtime_version(runtime: str) -> tuple[int, ...]:
+    """``python3.14`` -> (3, 14): runtimes compare as versions, not as text."""
+    return tuple(int(part) for part in runtime.removeprefix("python").split("."))
 
 
 def only(template, kind: str, properties: dict | None = None) -> dict:
@@ -26,7 +32,8 @@ def test_trigger_function_follows_the_spec_table(applications, stage):
     settings = applications.config.stages.get(stage)
     template = applications.stage_template(stage, Concern.FILE_PROCESSOR)
     function = only(template, "AWS::Lambda::Function", {"FunctionName": n.trigger_function})
-    assert function["Runtime"] >= "python3.12"
+    assert function["Runtime"] == LAMBDA_RUNTIME.name
+    assert runtime_version(function["Runtime"]) >= (3, 12)
     assert (function["Timeout"], function["MemorySize"]) == (30, 128)
     assert function["Role"] == n.role_arn(n.trigger_role)
     assert function["Environment"]["Variables"] == {

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from shared.config import StageName
+from shared.constructs.functions import LAMBDA_RUNTIME
 from shared.naming import Concern, StageNaming
 
 STAGES = list(StageName)
@@ -155,6 +156,7 @@ def test_finished_runs_of_the_stage_reach_the_run_monitor(applications, stage):
         "AWS::Lambda::Function",
         {
             "FunctionName": n.run_monitor_function,
+            "Runtime": LAMBDA_RUNTIME.name,
             "Environment": {"Variables": {"ALERTS_TOPIC_ARN": n.topic_arn(n.alerts_topic)}},
         },
     )

@@ -11,9 +11,9 @@ import zipfile
 import pytest
 
 from applications_repo.file_processor import definition as file_processor
-from applications_repo.file_processor import infrastructure as file_processor_stack
 from applications_repo.legislators import definition as legislators
 from shared.bundling import GLUE_LIBRARIES_ZIP, glue_bundle, lambda_bundle
+from shared.constructs.functions import POWERTOOLS_PACKAGES
 
 JOBS = {
     "file_processor": (file_processor.JOB_SCRIPT, file_processor.JOB_PACKAGES),
@@ -56,9 +56,7 @@ def test_glue_libraries_are_deterministic_and_hold_no_cdk_code():
 
 
 def test_the_lambda_bundle_holds_the_handler_and_powertools():
-    bundle = lambda_bundle(
-        "test-trigger", file_processor.TRIGGER_MODULE, file_processor_stack.VENDORED
-    )
+    bundle = lambda_bundle("test-trigger", file_processor.TRIGGER_MODULE, POWERTOOLS_PACKAGES)
     assert (bundle / "trigger.py").is_file()
     assert (bundle / "aws_lambda_powertools" / "__init__.py").is_file()
     assert not list(bundle.rglob("__pycache__"))
