@@ -7,24 +7,14 @@ from typing import Any
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_destinations as destinations
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from applications_repo.file_processor.definition import TRIGGER_MEMORY_MB, application
 from shared.application import IDEMPOTENCY_EXPIRY, IDEMPOTENCY_KEY, ObjectCreatedHandler
-from shared.bundling import lambda_bundle
-from shared.compliance import acknowledge
 from shared.config import StageSettings
-from shared.constructs.functions import (
-    ASYNC_RETRIES,
-    DEAD_LETTER_RETENTION,
-    LAMBDA_RUNTIME,
-    POWERTOOLS_PACKAGES,
-)
+from shared.constructs.functions import dead_letter_queue, function_target, handler_function
 from shared.constructs.glue_job import GlueSparkJob
 from shared.constructs.logging import LogsKey, encrypted_log_group
 from shared.naming import StageNaming
@@ -34,7 +24,6 @@ TRIGGER_MODULES = (
     "shared.metrics",
     "applications_repo.file_processor.engine_choice",
 )
-LAMBDA_TIMEOUT = Duration.seconds(30)
 EVENT_MAX_AGE = Duration.hours(6)
 
 
@@ -57,19 +46,12 @@ class FileProcessorStack(Stack):
         [handler] = definition.handlers
         [job] = definition.jobs
         self.key = self._logs_key()
-        self.dead_letter_queue = sqs.Queue(
+        self.dead_letter_queue = dead_letter_queue(
             self,
             "DeadLetterQueue",
-            queue_name=handler.dead_letter_queue,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DEAD_LETTER_RETENTION,
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "SQS3",
-            "This queue is itself the dead-letter queue: it receives the trigger events that "
-            "Lambda or EventBridge could not deliver after their retries.",
+            handler.dead_letter_queue,
+            holds="the trigger events that Lambda or EventBridge could not deliver after their "
+            "retries",
         )
         self.idempotency_table = dynamodb.TableV2(
             self,
@@ -112,27 +94,19 @@ class FileProcessorStack(Stack):
             days=settings.logs.lambda_retention_days,
             key=self.key,
         )
-        bundle = lambda_bundle(
-            handler.function_name, handler.module, POWERTOOLS_PACKAGES, modules=TRIGGER_MODULES
-        )
-        return lambda_.Function(
+        return handler_function(
             self,
             "TriggerFunction",
-            function_name=handler.function_name,
+            handler,
             description=f"Validates uploads to {n.input_bucket} and starts {n.file_processor_job}.",
-            runtime=LAMBDA_RUNTIME,
-            handler=f"{handler.module.stem}.{handler.handler.rsplit(':', 1)[1]}",
-            code=lambda_.Code.from_asset(str(bundle)),
             role=iam.Role.from_role_arn(
                 self, "TriggerRole", n.role_arn(n.trigger_role), mutable=False
             ),
-            timeout=LAMBDA_TIMEOUT,
-            memory_size=TRIGGER_MEMORY_MB,
             log_group=log_group,
-            retry_attempts=ASYNC_RETRIES,
+            dead_letters=self.dead_letter_queue,
+            modules=TRIGGER_MODULES,
+            memory_size=TRIGGER_MEMORY_MB,
             max_event_age=EVENT_MAX_AGE,
-            on_failure=destinations.SqsDestination(self.dead_letter_queue),
-            environment=dict(handler.environment),
         )
 
     def _object_created_rule(self, handler: ObjectCreatedHandler) -> events.Rule:
@@ -152,11 +126,6 @@ class FileProcessorStack(Stack):
             ),
         )
         rule.add_target(
-            targets.LambdaFunction(
-                self.trigger,
-                dead_letter_queue=self.dead_letter_queue,
-                retry_attempts=ASYNC_RETRIES,
-                max_event_age=EVENT_MAX_AGE,
-            )
+            function_target(self.trigger, self.dead_letter_queue, max_event_age=EVENT_MAX_AGE)
         )
         return rule

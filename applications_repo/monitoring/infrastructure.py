@@ -13,27 +13,17 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from applications_repo.monitoring.runtime.run_monitor import FINISHED_STATES
 from shared import metrics as names
 from shared.application import Application, JobStateHandler, ObjectCreatedHandler
-from shared.bundling import lambda_bundle
 from shared.compliance import acknowledge
 from shared.config import StageSettings
-from shared.constructs.functions import (
-    ASYNC_RETRIES,
-    DEAD_LETTER_RETENTION,
-    LAMBDA_RUNTIME,
-    POWERTOOLS_PACKAGES,
-)
+from shared.constructs.functions import dead_letter_queue, function_target, handler_function
 from shared.constructs.logging import LogsKey, encrypted_log_group
 from shared.naming import StageNaming
 
@@ -105,7 +95,12 @@ class MonitoringStack(Stack):
             days=self.settings.logs.lambda_retention_days,
             key=self.key,
         )
-        queue = self._dead_letter_queue("RunMonitorDeadLetterQueue", handler.dead_letter_queue)
+        queue = dead_letter_queue(
+            self,
+            "RunMonitorDeadLetterQueue",
+            handler.dead_letter_queue,
+            holds="the events the run monitor could not handle after its retries",
+        )
         role = iam.Role(
             self,
             "RunMonitorRole",
@@ -136,24 +131,15 @@ class MonitoringStack(Stack):
                 "Action::kms:GenerateDataKey*",
             ],
         )
-        bundle = lambda_bundle(
-            handler.function_name, handler.module, POWERTOOLS_PACKAGES, modules=MONITOR_MODULES
-        )
-        function = lambda_.Function(
+        function = handler_function(
             self,
             "RunMonitorFunction",
-            function_name=handler.function_name,
+            handler,
             description="Metrics and alerts for every finished Glue run of the stage.",
-            runtime=LAMBDA_RUNTIME,
-            handler=f"{handler.module.stem}.{handler.handler.rsplit(':', 1)[1]}",
-            code=lambda_.Code.from_asset(str(bundle)),
             role=role,
-            timeout=Duration.seconds(30),
-            memory_size=128,
             log_group=log_group,
-            retry_attempts=ASYNC_RETRIES,
-            on_failure=destinations.SqsDestination(queue),
-            environment=dict(handler.environment),
+            dead_letters=queue,
+            modules=MONITOR_MODULES,
         )
         rule = events.Rule(
             self,
@@ -169,9 +155,7 @@ class MonitoringStack(Stack):
                 },
             ),
         )
-        rule.add_target(
-            targets.LambdaFunction(function, dead_letter_queue=queue, retry_attempts=ASYNC_RETRIES)
-        )
+        rule.add_target(function_target(function, queue))
         self._alarm(
             handler.function_name,
             "dead-letters",
@@ -179,23 +163,6 @@ class MonitoringStack(Stack):
             threshold=0,
             description=f"Finished-run events {handler.function_name} could not handle.",
         )
-
-    def _dead_letter_queue(self, construct_id: str, name: str) -> sqs.Queue:
-        queue = sqs.Queue(
-            self,
-            construct_id,
-            queue_name=name,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DEAD_LETTER_RETENTION,
-        )
-        acknowledge(
-            queue,
-            "SQS3",
-            "This queue is itself a dead-letter queue: it receives the events the run monitor "
-            "could not handle after its retries.",
-        )
-        return queue
 
     # Alarms
     def _job_alarms(self, job_name: str, emits_rows: bool) -> None:

@@ -1,9 +1,23 @@
-"""What every Lambda function of the platform shares."""
+"""The platform's Lambda functions: what every one shares, and how one is built from an
+application's handler (code bundled with Powertools, asynchronous retries ending in an
+encrypted dead-letter queue)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Duration
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from shared.application import JobStateHandler, ObjectCreatedHandler
+from shared.bundling import lambda_bundle
+from shared.compliance import acknowledge
 
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime Lambda offers (the spec's 3.9 is past its end of support)."""
@@ -17,3 +31,76 @@ queue (the local event bus does the same)."""
 
 DEAD_LETTER_RETENTION = Duration.days(14)
 """How long a dead-lettered event waits to be re-driven: SQS's longest retention."""
+
+DEFAULT_TIMEOUT = Duration.seconds(30)
+DEFAULT_MEMORY_MB = 128
+
+
+def dead_letter_queue(scope: Construct, construct_id: str, name: str, *, holds: str) -> sqs.Queue:
+    """An encrypted, TLS-only queue for the events a function could not handle; ``holds``
+    says which, for the acknowledgment that the queue has no dead-letter queue of its own."""
+    queue = sqs.Queue(
+        scope,
+        construct_id,
+        queue_name=name,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=DEAD_LETTER_RETENTION,
+    )
+    acknowledge(queue, "SQS3", f"This queue is itself a dead-letter queue: it receives {holds}.")
+    return queue
+
+
+def handler_function(
+    scope: Construct,
+    construct_id: str,
+    handler: ObjectCreatedHandler | JobStateHandler,
+    *,
+    description: str,
+    role: iam.IRole,
+    log_group: logs.ILogGroup,
+    dead_letters: sqs.IQueue,
+    modules: Sequence[str] = (),
+    timeout: Duration = DEFAULT_TIMEOUT,
+    memory_size: int = DEFAULT_MEMORY_MB,
+    max_event_age: Duration | None = None,
+) -> lambda_.Function:
+    """The function running ``handler``: its module, the repository ``modules`` it imports
+    and Powertools bundled; its environment from the handler; failed asynchronous
+    invocations retried, then sent to ``dead_letters``."""
+    bundle = lambda_bundle(
+        handler.function_name, handler.module, POWERTOOLS_PACKAGES, modules=modules
+    )
+    return lambda_.Function(
+        scope,
+        construct_id,
+        function_name=handler.function_name,
+        description=description,
+        runtime=LAMBDA_RUNTIME,
+        handler=f"{handler.module.stem}.{handler.handler.rsplit(':', 1)[1]}",
+        code=lambda_.Code.from_asset(str(bundle)),
+        role=role,
+        timeout=timeout,
+        memory_size=memory_size,
+        log_group=log_group,
+        retry_attempts=ASYNC_RETRIES,
+        max_event_age=max_event_age,
+        on_failure=destinations.SqsDestination(dead_letters),
+        environment=dict(handler.environment),
+    )
+
+
+def function_target(
+    function: lambda_.IFunction,
+    dead_letters: sqs.IQueue,
+    *,
+    max_event_age: Duration | None = None,
+) -> targets.LambdaFunction:
+    """An EventBridge target invoking ``function``; events EventBridge cannot deliver after
+    its retries go to the same dead-letter queue as the function's own failures."""
+    return targets.LambdaFunction(
+        function,
+        dead_letter_queue=dead_letters,
+        retry_attempts=ASYNC_RETRIES,
+        max_event_age=max_event_age,
+    )
