@@ -23,6 +23,8 @@ SCRIPTS_PREFIX = "scripts"
 IDEMPOTENCY_KEY = "id"
 IDEMPOTENCY_EXPIRY = "expiration"
 TEMPORARY_PREFIX = "temporary"
+FUNCTION_LOGGING = {"POWERTOOLS_LOG_LEVEL": "INFO"}
+"""The log level every function of the platform starts with (part of its environment)."""
 
 
 def load_object(dotted: str) -> Any:

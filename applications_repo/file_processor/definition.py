@@ -5,7 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from applications_repo.file_processor.engine_choice import EngineChoice
-from shared.application import Application, GlueJobDefinition, ObjectCreatedHandler
+from shared.application import (
+    FUNCTION_LOGGING,
+    Application,
+    GlueJobDefinition,
+    ObjectCreatedHandler,
+)
 from shared.config import StageSettings
 from shared.metrics import TRIGGER_SERVICE
 from shared.naming import QUARANTINE_PREFIX, StageNaming
@@ -39,7 +44,7 @@ def trigger_environment(naming: StageNaming, settings: StageSettings) -> dict[st
         "IDEMPOTENCY_TABLE": naming.trigger_idempotency_table,
         "IDEMPOTENCY_SECONDS": str(settings.trigger.idempotency_hours * 3600),
         "SINGLE_NODE_MAX_BYTES": str(settings.glue.single_node_max_bytes),
-        "POWERTOOLS_LOG_LEVEL": "INFO",
+        **FUNCTION_LOGGING,
     }
 
 

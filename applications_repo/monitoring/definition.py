@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.application import Application, JobStateHandler
+from shared.application import FUNCTION_LOGGING, Application, JobStateHandler
 from shared.config import StageSettings
 from shared.naming import StageNaming
 
@@ -20,7 +20,7 @@ def monitor_environment(naming: StageNaming, settings: StageSettings) -> dict[st
         "STAGE": naming.stage.value,
         "ALERTS_TOPIC_ARN": naming.topic_arn(naming.alerts_topic),
         "AVERAGE_RUNS": str(settings.alarms.duration_average_runs),
-        "POWERTOOLS_LOG_LEVEL": "INFO",
+        **FUNCTION_LOGGING,
     }
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from shared.application import scripts_prefix
+from shared.application import FUNCTION_LOGGING, scripts_prefix
 from shared.config import StageName
 from shared.constructs.functions import LAMBDA_RUNTIME
 from shared.naming import QUARANTINE_PREFIX, AppName, Concern, PipelineNaming, StageNaming
@@ -45,7 +45,7 @@ def test_trigger_function_follows_the_spec_table(applications, stage):
         "SINGLE_NODE_MAX_BYTES": str(settings.glue.single_node_max_bytes),
         "IDEMPOTENCY_TABLE": n.trigger_idempotency_table,
         "IDEMPOTENCY_SECONDS": str(settings.trigger.idempotency_hours * 3600),
-        "POWERTOOLS_LOG_LEVEL": "INFO",
+        **FUNCTION_LOGGING,
     }
     table = only(template, "AWS::DynamoDB::GlobalTable", {"TableName": n.trigger_idempotency_table})
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
