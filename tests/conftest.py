@@ -16,6 +16,7 @@ from shared.config import PlatformConfig, load_config
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 POST_DEPLOY_DIR = "post_deploy"
+pytest_plugins = ["tests.synthesized"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -7,7 +7,7 @@ import argparse
 import json
 from collections.abc import Callable
 
-from shared.bootstrap import execution_policy, execution_policy_name
+from shared.bootstrap import execution_policies, execution_policy_name, policy_digest
 from shared.config import PlatformConfig, StageName, load_config
 from shared.naming import APP_STACKS, AppName, PipelineNaming, StageNaming
 from shared.storage_plan import bucket_plans
@@ -23,8 +23,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "teardown commands for the configured accounts",
     )
     actions = parser.add_subparsers(metavar="ACTION", required=True)
-    policy = actions.add_parser("policy", help="the scoped CloudFormation execution policy (JSON)")
+    policy = actions.add_parser(
+        "policy", help="one document of the scoped CloudFormation execution policy (JSON)"
+    )
     policy.add_argument("--stage", required=True, choices=[s.value for s in StageName])
+    policy.add_argument("--part", type=int, default=1, help="which document (default: 1)")
+    policy.add_argument(
+        "--digest", action="store_true", help="print the digest of all documents instead"
+    )
     policy.add_argument("--config", help="config file (default: platform.yaml or $GDP_CONFIG)")
     policy.set_defaults(handler=print_policy)
     commands = actions.add_parser(
@@ -43,9 +49,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def print_policy(args: argparse.Namespace) -> int:
-    """Print the execution policy document of one stage account."""
-    config = load_config(args.config)
-    print(json.dumps(execution_policy(config, StageName(args.stage)), indent=2))
+    """Print one execution policy document of a stage account, or the digest of all."""
+    documents = execution_policies(load_config(args.config), StageName(args.stage))
+    if args.digest:
+        print(policy_digest(documents))
+        return 0
+    if not 1 <= args.part <= len(documents):
+        print(f"gdp bootstrap policy: --part must be 1 to {len(documents)}")
+        return 2
+    print(json.dumps(documents[args.part - 1], indent=2))
     return 0
 
 
@@ -89,17 +101,27 @@ def deployment_commands(config: PlatformConfig) -> str:
                 "--profile pipeline",
             ]
             continue
-        lines.append("# with the scoped execution policy the project ships.")
+        lines += [
+            "# with the scoped execution policy the project derives (its digest is the",
+            "# policies' description: when `gdp bootstrap policy --stage STAGE --digest` prints",
+            "# another one, run these lines again with `aws iam create-policy-version",
+            "# --policy-arn ARN --set-as-default` in place of create-policy).",
+        ]
         policy_arns = []
         for n in namings:
-            name = execution_policy_name(n.stage)
-            policy_file = f"{n.stage}-execution-policy.json"
-            policy_arns.append(f"arn:{n.partition}:iam::{account}:policy/{name}")
-            lines += [
-                f".venv/bin/gdp bootstrap policy --stage {n.stage} > {policy_file}",
-                f"aws iam create-policy --policy-name {name} "
-                f"--policy-document file://{policy_file} --profile {profile}",
-            ]
+            documents = execution_policies(config, n.stage)
+            digest = policy_digest(documents)
+            for part in range(1, len(documents) + 1):
+                name = execution_policy_name(n.stage, part)
+                policy_file = f"{n.stage}-execution-policy-{part}.json"
+                policy_arns.append(f"arn:{n.partition}:iam::{account}:policy/{name}")
+                lines += [
+                    f".venv/bin/gdp bootstrap policy --stage {n.stage} --part {part} "
+                    f"> {policy_file}",
+                    f"aws iam create-policy --policy-name {name} "
+                    f"--policy-document file://{policy_file} "
+                    f'--description "digest {digest}" --profile {profile}',
+                ]
         lines.append(
             f"{CDK} bootstrap aws://{account}/{region} --trust {pipeline.account_id} "
             f"--trust-for-lookup {pipeline.account_id} "

@@ -1,0 +1,75 @@
+"""Each CDK app synthesized once per test session, through the same path as `cdk synth`
+(cdk-nag runs inside ``app.synth()`` and fails it on any unacknowledged finding); the CDK and
+deployability tiers share them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aws_cdk.assertions import Template
+
+from applications_repo.stage import ApplicationsStage
+from infrastructure_repo.stage import InfrastructureStage
+from shared.assembly import SynthesizedStack, stacks
+from shared.cdk_app import build_delivery_app
+from shared.config import CONFIG_CONTEXT_KEY, PlatformConfig, StageName
+from shared.naming import AppName, PipelineNaming, StageNaming
+from shared.pipeline import Delivery
+
+
+@dataclass
+class Synthesized:
+    """One synthesized app: its cloud assembly and a way to its templates."""
+
+    app: AppName
+    config: PlatformConfig
+    outdir: Path
+    stacks: list[SynthesizedStack]
+
+    def stack(self, stack_name: str) -> SynthesizedStack:
+        return next(s for s in self.stacks if s.stack_name == stack_name)
+
+    def template(self, stack_name: str) -> Template:
+        return Template.from_json(self.stack(stack_name).template)
+
+    def stage_template(self, stage: StageName, concern: str) -> Template:
+        naming = StageNaming.of(self.config, stage)
+        return self.template(naming.stack_name(self.app, concern))
+
+    def pipeline_template(self) -> Template:
+        return self.template(PipelineNaming(self.app).stack_name)
+
+
+def synthesize(
+    delivery: Delivery, outdir: Path, config: PlatformConfig, config_path: Path | None = None
+) -> Synthesized:
+    context = {CONFIG_CONTEXT_KEY: str(config_path)} if config_path else None
+    app = build_delivery_app(delivery, context=context, outdir=str(outdir))
+    app.synth()
+    return Synthesized(delivery.app, config, outdir, stacks(outdir))
+
+
+@pytest.fixture(scope="session")
+def infrastructure(tmp_path_factory, platform_config) -> Synthesized:
+    """The infrastructure app, synthesized from platform.yaml."""
+    outdir = tmp_path_factory.mktemp("infrastructure-cdk.out")
+    return synthesize(
+        Delivery(AppName.INFRASTRUCTURE, InfrastructureStage), outdir, platform_config
+    )
+
+
+@pytest.fixture(scope="session")
+def applications(tmp_path_factory, platform_config) -> Synthesized:
+    """The applications app, synthesized from platform.yaml."""
+    outdir = tmp_path_factory.mktemp("applications-cdk.out")
+    return synthesize(Delivery(AppName.APPLICATIONS, ApplicationsStage), outdir, platform_config)
+
+
+@pytest.fixture(params=list(AppName), ids=lambda app: app.value)
+def every_app(request, infrastructure, applications) -> Synthesized:
+    """Each app in turn."""
+    return {AppName.INFRASTRUCTURE: infrastructure, AppName.APPLICATIONS: applications}[
+        request.param
+    ]
