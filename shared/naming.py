@@ -123,15 +123,17 @@ class StageNaming:
         return f"alias/glue-data-{self.stage}"
 
     @property
-    def glue_log_groups(self) -> tuple[str, str, str]:
-        """Where the stage's Glue jobs log: output, error, continuous logging (spec: Log
-        Groups). Glue appends the security configuration's name when it encrypts logs."""
-        suffix = self.glue_security_configuration
-        return (
-            f"/aws-glue/jobs/output-{suffix}",
-            f"/aws-glue/jobs/error-{suffix}",
-            f"/aws-glue/jobs/logs-v2-{suffix}",
-        )
+    def glue_log_group_prefix(self) -> str:
+        """What the stage's Glue jobs pass as ``--custom-logGroup-prefix`` (Glue 5: their logs
+        go to ``<prefix>/output`` and ``<prefix>/error`` instead of groups Glue creates)."""
+        return f"/aws-glue/jobs/{self.glue_security_configuration}"
+
+    @property
+    def glue_log_groups(self) -> tuple[str, str]:
+        """Where the stage's Glue jobs log (spec: Log Groups): output (stdout, stderr) and
+        error (system, Spark and Glue logger logs)."""
+        prefix = self.glue_log_group_prefix
+        return (f"{prefix}/output", f"{prefix}/error")
 
     @property
     def trigger_rule(self) -> str:
@@ -169,6 +171,9 @@ class StageNaming:
     def alarm(self, subject: str, what: str) -> str:
         """An alarm's name, e.g. ``glue-dev-FileProcessorV2-dev-failure-rate``."""
         return f"glue-{self.stage}-{subject}-{what}"
+
+    def alarm_arn(self, alarm_name: str) -> str:
+        return f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:{alarm_name}"
 
     def topic_arn(self, topic_name: str) -> str:
         return f"arn:{self.partition}:sns:{self.region}:{self.account}:{topic_name}"

@@ -15,7 +15,7 @@ GDP = ".venv/bin/gdp"
 def runbook(config: PlatformConfig, stage: StageName) -> list[tuple[str, str]]:
     """(what it does, command) for every command of the operations page."""
     n = StageNaming.of(config, stage)
-    _, error_logs, _ = n.glue_log_groups
+    _, error_logs = n.glue_log_groups
     pipeline = PipelineNaming(AppName.APPLICATIONS).pipeline
     deploy_stage = PipelineNaming(AppName.APPLICATIONS).stage_id(stage)
     return [

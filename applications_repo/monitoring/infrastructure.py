@@ -57,12 +57,17 @@ class MonitoringStack(Stack):
             description=f"Encrypts the alerts and the run monitor's logs ({naming.stage}).",
             log_group_pattern=naming.run_monitor_log_group,
         )
+        alarms_of_this_account = {
+            "StringEquals": {"aws:SourceAccount": naming.account},
+            "ArnLike": {"aws:SourceArn": naming.alarm_arn("*")},
+        }
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowAlarmsToPublish",
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
+                conditions=alarms_of_this_account,
             )
         )
         self.topic = sns.Topic(
@@ -72,6 +77,16 @@ class MonitoringStack(Stack):
             display_name=f"Glue data platform alerts ({naming.stage})",
             master_key=self.key,
             enforce_ssl=True,
+        )
+        # A topic policy replaces SNS's default one, which let the account's alarms publish.
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowAlarmsOfThisAccountToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions=alarms_of_this_account,
+            )
         )
         for address in settings.notification_emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(address))

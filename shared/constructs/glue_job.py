@@ -93,7 +93,10 @@ class GlueSparkJob(Construct):
             enable_metrics=True,
             enable_observability_metrics=True,
             job_run_queuing_enabled=settings.run_queuing,
-            default_arguments=default_arguments(naming, settings, definition),
+            default_arguments={
+                **default_arguments(naming, settings, definition),
+                "--custom-logGroup-prefix": naming.glue_log_group_prefix,
+            },
         )
         self.job.node.add_dependency(self.deployment)
         acknowledge_bucket_deployment(self.deployment, naming)
