@@ -19,7 +19,7 @@ help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 prerequisites:
-	@scripts/check-prerequisites.sh "$(PYTHON)"
+	@bash scripts/check-prerequisites.sh "$(PYTHON)"
 
 $(BIN)/.installed: pyproject.toml requirements.lock | prerequisites
 	@echo "Setting up $(VENV) from requirements.lock"

@@ -23,7 +23,9 @@ fi
 if ! command -v node >/dev/null 2>&1; then
   report "Node.js 20 or newer (node not found)" "install Node.js 20 LTS or newer (https://nodejs.org, nvm install 20, or apt install nodejs)"
 elif [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
-  report "Node.js 20 or newer (found $(node --version))" "upgrade Node.js: nvm install 20"
+  report "Node.js 20 or newer (found $(node --version))" "upgrade Node.js: nvm install 22"
+elif [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 22 ]; then
+  printf 'note: Node.js %s is past its end of life (April 2026); the pipelines build on Node.js 22 (nvm install 22)\n' "$(node --version)" >&2
 fi
 command -v npm >/dev/null 2>&1 || report "npm (not found)" "install npm with Node.js"
 

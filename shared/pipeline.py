@@ -3,10 +3,11 @@ self-mutating, cross-account CodePipeline (V2) with gates, post-deploy tests and
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Environment, Stack, pipelines
+from aws_cdk import Duration, Environment, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
@@ -17,7 +18,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from shared.compliance import acknowledge, apply_tags
-from shared.config import PlatformConfig, StageName
+from shared.config import REPOSITORY_ROOT, PlatformConfig, StageName
 from shared.constructs.secure_bucket import SecureBucket
 from shared.naming import (
     PIPELINE_ENVIRONMENT_TAG,
@@ -30,15 +31,22 @@ from shared.stage import StageFactory
 
 # What a push must touch, besides the app's own folder, to start that app's pipeline when both
 # apps share one repository.
-SHARED_TRIGGER_PATHS = (
-    "shared/**",
-    "platform.yaml",
-    "pyproject.toml",
-    "requirements.lock",
-    "package-lock.json",
-    "Makefile",
-)
-BUILD_RUNTIMES = {"python": "3.11", "nodejs": "20", "java": "corretto17"}
+NOT_BUILT_PATHS = ("docs/**", "benchmarks/**", "*.md")
+"""Pushes that touch only these (and the other app's folder) start no pipeline: everything else
+(shared code, tests, scripts, CI, the gates' configs, the lock files) is built by both."""
+BUILD_RUNTIMES = {"python": "3.11", "nodejs": "22", "java": "corretto17"}
+POST_DEPLOY_TIMEOUT = Duration.hours(2)
+"""A post-deploy run waits for real Glue runs; CodeBuild's default of 60 minutes is too short."""
+CONNECTION_ACTION = "UseConnection"
+
+
+def pinned_tool_version(package_name: str) -> str:
+    """The version package.json pins for a Node tool (``aws-cdk``, ``cdk-assets``): the
+    pipelines' self-mutation and asset publishing install the same ones."""
+    package = json.loads((REPOSITORY_ROOT / "package.json").read_text(encoding="utf-8"))
+    return str(package["devDependencies"][package_name])
+
+
 # What CDK Pipelines' grant methods give its roles on the artifact bucket and key.
 ARTIFACT_GRANT_ACTIONS = (
     "s3:Abort*",
@@ -109,7 +117,9 @@ class DeliveryPipelineStack(Stack):
             getattr(config.source.repositories, app.value),
             config.source.branch,
             connection_arn=config.source.connection_arn,
-            trigger_on_push=True,
+            # With push filters (one repository for both apps) the trigger alone starts the
+            # pipeline; change detection on the source would start it for every push.
+            trigger_on_push=not config.source.single_repository,
         )
         self.pipeline = pipelines.CodePipeline(
             self,
@@ -123,6 +133,8 @@ class DeliveryPipelineStack(Stack):
             docker_enabled_for_synth=False,
             docker_enabled_for_self_mutation=False,
             publish_assets_in_parallel=False,
+            cli_version=pinned_tool_version("aws-cdk"),
+            cdk_assets_cli_version=pinned_tool_version("cdk-assets"),
             code_build_defaults=pipelines.CodeBuildOptions(
                 build_environment=codebuild.BuildEnvironment(
                     build_image=codebuild.LinuxBuildImage.STANDARD_7_0,
@@ -141,6 +153,7 @@ class DeliveryPipelineStack(Stack):
             self._add_stage(stage)
         self.pipeline.build_pipeline()
         self._log_artifact_access()
+        self._allow_connection_prefix()
         self._filter_push_trigger()
         self.pipeline.pipeline.notify_on(
             "Notifications",
@@ -192,9 +205,27 @@ class DeliveryPipelineStack(Stack):
                 install_commands=["make setup"],
                 commands=[f"make post-deploy-test APP={self.delivery.app.value} STAGE={stage}"],
                 env={"GDP_TEST_ROLE_ARN": test_role_arn},
+                timeout=POST_DEPLOY_TIMEOUT,
             )
         ]
         self.pipeline.add_stage(deployment, pre=pre, post=post)
+
+    def _allow_connection_prefix(self) -> None:
+        """CDK grants ``codestar-connections:UseConnection``; a connection created under the
+        newer ``codeconnections`` service prefix is authorized by that prefix's action."""
+        connection_arn = self.config.source.connection_arn
+        prefix = connection_arn.split(":")[2]
+        source_stage = self.pipeline.pipeline.stages[0].stage_name
+        role = next(
+            c
+            for c in self.pipeline.pipeline.node.find_all()
+            if isinstance(c, iam.Role) and f"/{source_stage}/" in c.node.path
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=[f"{prefix}:{CONNECTION_ACTION}"], resources=[connection_arn]
+            )
+        )
 
     def _filter_push_trigger(self) -> None:
         """When both apps share a repository, start this pipeline only for its own changes."""
@@ -209,9 +240,10 @@ class DeliveryPipelineStack(Stack):
                 push_filter=[
                     codepipeline.GitPushFilter(
                         branches_includes=[source.branch],
-                        file_paths_includes=[
-                            f"{self.delivery.app.folder}/**",
-                            *SHARED_TRIGGER_PATHS,
+                        file_paths_includes=["**"],
+                        file_paths_excludes=[
+                            *(f"{app.folder}/**" for app in AppName if app != self.delivery.app),
+                            *NOT_BUILT_PATHS,
                         ],
                     )
                 ],

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import fnmatch
+import json
+
 from shared.config import StageName
+from shared.deployability.iam_policy import Request, evaluate
 from shared.naming import AppName, PipelineNaming, StageNaming
-from shared.pipeline import SHARED_TRIGGER_PATHS
+from shared.pipeline import (
+    BUILD_RUNTIMES,
+    NOT_BUILT_PATHS,
+    POST_DEPLOY_TIMEOUT,
+    pinned_tool_version,
+)
 
 
 def pipeline_properties(synthesized) -> dict:
@@ -42,17 +51,60 @@ def test_source_is_github_through_codeconnections_on_push(infrastructure):
         "ConnectionArn": source.connection_arn,
         "FullRepositoryId": source.repositories.infrastructure,
         "BranchName": source.branch,
-        "DetectChanges": True,
+        # one repository for both apps: the filtered push trigger alone starts the pipeline
+        "DetectChanges": not source.single_repository,
     }
 
 
-def test_push_trigger_filters_on_the_apps_folder_and_shared_code(infrastructure):
+def test_push_trigger_skips_only_the_other_apps_folder_and_the_docs(infrastructure):
     [trigger] = pipeline_properties(infrastructure)["Triggers"]
     [push] = trigger["GitConfiguration"]["Push"]
     assert push["Branches"]["Includes"] == [infrastructure.config.source.branch]
-    paths = push["FilePaths"]["Includes"]
-    assert paths == [f"{AppName.INFRASTRUCTURE.folder}/**", *SHARED_TRIGGER_PATHS]
-    assert f"{AppName.APPLICATIONS.folder}/**" not in paths
+    assert push["FilePaths"]["Includes"] == ["**"]
+    excluded = push["FilePaths"]["Excludes"]
+    assert excluded == [f"{AppName.APPLICATIONS.folder}/**", *NOT_BUILT_PATHS]
+    built = [
+        "tests/unit/test_config.py",
+        "scripts/check-prerequisites.sh",
+        ".ci/run",
+        ".cfnlintrc.yaml",
+        ".checkov.yaml",
+        "shared/naming.py",
+        "infrastructure_repo/app.py",
+    ]
+    assert not [path for path in built if any(fnmatch.fnmatch(path, p) for p in excluded)]
+
+
+def test_the_source_role_may_use_the_connection_under_its_own_prefix(infrastructure):
+    connection = infrastructure.config.source.connection_arn
+    prefix = connection.split(":")[2]
+    template = infrastructure.stack(PipelineNaming(AppName.INFRASTRUCTURE).stack_name).template
+    documents = [
+        r["Properties"]["PolicyDocument"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy" and "Source" in json.dumps(r["Properties"]["Roles"])
+    ]
+    assert evaluate(documents, Request(f"{prefix}:UseConnection", connection)).allowed
+
+
+def test_post_deploy_tests_outlast_codebuilds_default_and_tools_are_pinned(infrastructure):
+    template = infrastructure.stack(PipelineNaming(AppName.INFRASTRUCTURE).stack_name).template
+    projects = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::CodeBuild::Project"
+    ]
+    post_deploy = [p for p in projects if "post-deploy-test" in json.dumps(p)]
+    assert post_deploy and all(
+        p["TimeoutInMinutes"] == POST_DEPLOY_TIMEOUT.to_minutes() for p in post_deploy
+    )
+    self_mutation = [p for p in projects if "deploy GlueInfrastructurePipeline" in json.dumps(p)]
+    assert self_mutation and f"aws-cdk@{pinned_tool_version('aws-cdk')}" in json.dumps(
+        self_mutation
+    )
+    assets = infrastructure.outdir.glob("buildspec-*.yaml")
+    assert all(f"cdk-assets@{pinned_tool_version('cdk-assets')}" in f.read_text() for f in assets)
+    assert BUILD_RUNTIMES["nodejs"] == "22"
 
 
 def test_build_installs_from_lock_files_tests_and_synthesizes(infrastructure):
