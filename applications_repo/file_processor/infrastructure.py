@@ -70,7 +70,12 @@ class FileProcessorStack(Stack):
         self.trigger = self._trigger_function(settings, handler)
         self.rule = self._object_created_rule(handler)
         self.job = GlueSparkJob(
-            self, "FileProcessor", naming=naming, settings=settings.glue, definition=job
+            self,
+            "FileProcessor",
+            naming=naming,
+            settings=settings.glue,
+            definition=job,
+            log_retention_days=settings.logs.lambda_retention_days,
         )
 
     def _logs_key(self) -> LogsKey:

@@ -28,5 +28,10 @@ class LegislatorsStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         [job] = application(naming, settings).jobs
         self.job = GlueSparkJob(
-            self, "ProcessLegislators", naming=naming, settings=settings.glue, definition=job
+            self,
+            "ProcessLegislators",
+            naming=naming,
+            settings=settings.glue,
+            definition=job,
+            log_retention_days=settings.logs.lambda_retention_days,
         )

@@ -13,8 +13,28 @@ from shared.application import GlueJobDefinition, default_arguments, scripts_pre
 from shared.bootstrap import CDK_QUALIFIER
 from shared.bundling import GLUE_LIBRARIES_ZIP, glue_bundle
 from shared.compliance import acknowledge
-from shared.config import GlueSettings
+from shared.config import REPOSITORY_ROOT, GlueSettings
+from shared.constructs.logging import LogsKey, encrypted_log_group
 from shared.naming import StageNaming
+
+PINNED_MODULES = ("pyarrow", "pandas")
+"""What the job code imports beyond PySpark. Glue bundles its own builds of these; the jobs
+install the versions the tests ran (requirements.lock) through ``--additional-python-modules``."""
+LOCK_FILE = REPOSITORY_ROOT / "requirements.lock"
+
+
+def tested_versions(modules: tuple[str, ...] = PINNED_MODULES) -> str:
+    """``pyarrow==26.0.1,pandas==2.3.3``: the lock file's versions of ``modules``."""
+    pins = dict(
+        line.split(" ", 1)[0].split("==", 1)
+        for line in LOCK_FILE.read_text(encoding="utf-8").splitlines()
+        if "==" in line and not line.startswith((" ", "#"))
+    )
+    missing = [m for m in modules if m not in pins]
+    if missing:
+        raise KeyError(f"{LOCK_FILE.name} pins no version of {', '.join(missing)}")
+    return ",".join(f"{m}=={pins[m]}" for m in modules)
+
 
 GLUE_VERSIONS = {
     "4.0": glue.GlueVersion.V4_0,
@@ -42,6 +62,7 @@ class GlueSparkJob(Construct):
 
     Args:
         definition: the job as its application defines it.
+        log_retention_days: how long the code deployments' own (encrypted) logs are kept.
     """
 
     def __init__(
@@ -52,12 +73,22 @@ class GlueSparkJob(Construct):
         naming: StageNaming,
         settings: GlueSettings,
         definition: GlueJobDefinition,
+        log_retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
         job_name, script = definition.name, definition.script
         assets = s3.Bucket.from_bucket_name(self, "AssetsBucket", naming.assets_bucket)
         prefix = scripts_prefix(job_name)
         bundle = glue_bundle(job_name, script, definition.packages)
+        deployment_logs = f"/aws-glue/deployments/{job_name}"
+        logs_key = LogsKey(
+            self,
+            "DeploymentLogsKey",
+            naming=naming,
+            alias=f"alias/glue-deployments-{job_name.lower()}",
+            description=f"Encrypts the logs of the deployments of {job_name}'s code.",
+            log_group_pattern=deployment_logs,
+        )
         self.deployment = s3deploy.BucketDeployment(
             self,
             "Code",
@@ -66,6 +97,13 @@ class GlueSparkJob(Construct):
             destination_key_prefix=prefix,
             retain_on_delete=False,
             memory_limit=256,
+            log_group=encrypted_log_group(
+                self,
+                "DeploymentLogs",
+                name=deployment_logs,
+                days=log_retention_days,
+                key=logs_key,
+            ),
         )
         role = iam.Role.from_role_arn(
             self, "ServiceRole", naming.role_arn(naming.glue_service_role), mutable=False
@@ -96,6 +134,7 @@ class GlueSparkJob(Construct):
             default_arguments={
                 **default_arguments(naming, settings, definition),
                 "--custom-logGroup-prefix": naming.glue_log_group_prefix,
+                "--additional-python-modules": tested_versions(),
             },
         )
         self.job.node.add_dependency(self.deployment)

@@ -104,3 +104,24 @@ def test_a_log_group_key_that_refuses_cloudwatch_logs_is_found(dev_stage):
     assert any(
         "GlueKey" in line and "logs.us-east-1.amazonaws.com may not" in line for line in found
     )
+
+
+def test_every_log_group_is_encrypted_and_expires(stage):
+    groups = list(stage.of_type("AWS::Logs::LogGroup"))
+    assert any("/aws-glue/deployments/" in stage.name(g) for g in groups)
+    unencrypted = [g.path for g in groups if "KmsKeyId" not in g.properties]
+    unbounded = [g.path for g in groups if "RetentionInDays" not in g.properties]
+    assert unencrypted == [] and unbounded == []
+    functions = [f for f in stage.of_type("AWS::Lambda::Function")]
+    assert all("LoggingConfig" in f.properties for f in functions), (
+        "a function logs to a group no stack owns"
+    )
+
+
+def test_glue_jobs_install_the_versions_the_tests_ran(stage):
+    from shared.constructs.glue_job import tested_versions  # noqa: PLC0415
+
+    for job in stage.of_type("AWS::Glue::Job"):
+        arguments = job.properties["DefaultArguments"]
+        assert arguments["--additional-python-modules"] == tested_versions()
+        assert tested_versions().startswith("pyarrow==")
