@@ -147,9 +147,10 @@ def test_the_applications_pipeline_builds_its_own_app_and_watches_its_folder(app
         applications.pipeline_template().find_resources("AWS::CodePipeline::Pipeline").values()
     )
     [trigger] = pipeline["Properties"]["Triggers"]
-    paths = trigger["GitConfiguration"]["Push"][0]["FilePaths"]["Includes"]
-    assert paths[0] == f"{AppName.APPLICATIONS.folder}/**"
-    assert f"{AppName.INFRASTRUCTURE.folder}/**" not in paths
+    paths = trigger["GitConfiguration"]["Push"][0]["FilePaths"]
+    assert paths["Includes"] == ["**"]
+    assert f"{AppName.INFRASTRUCTURE.folder}/**" in paths["Excludes"]
+    assert f"{AppName.APPLICATIONS.folder}/**" not in paths["Excludes"]
     projects = applications.pipeline_template().find_resources("AWS::CodeBuild::Project")
     specs = " ".join(p["Properties"]["Source"]["BuildSpec"] for p in projects.values())
     assert "make synth APP=applications" in specs
