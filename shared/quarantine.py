@@ -13,6 +13,20 @@ import json
 from datetime import UTC, datetime
 
 QUARANTINE_PREFIX = "quarantine/"
+
+
+def quarantine_calls(bucket: str) -> tuple[tuple[str, str], ...]:
+    """The AWS calls ``quarantine`` makes on ``bucket`` (an ARN-template name, see
+    ``shared.deployability.runtime_calls``): read the rejected object, write its copy and
+    reason under the prefix."""
+    objects = f"arn:{{partition}}:s3:::{bucket}"
+    return (
+        ("s3:GetObject", f"{objects}/*"),
+        ("s3:GetObjectVersion", f"{objects}/*"),
+        ("s3:PutObject", f"{objects}/{QUARANTINE_PREFIX}*"),
+    )
+
+
 REASON_SUFFIX = ".reason.json"
 # S3 copies larger objects only in parts; a function with seconds to live records the reason
 # and leaves such an object where it is.

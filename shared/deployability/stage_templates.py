@@ -139,6 +139,10 @@ class StageTemplates:
         body = self.templates[stack.stack_name]["Resources"][logical_id]
         return Resource(stack, logical_id, body["Type"], body.get("Properties", {}))
 
+    def resource_named(self, resource_type: str, name: str) -> Resource:
+        """The resource of ``resource_type`` whose physical name is ``name``."""
+        return next(r for r in self.of_type(resource_type) if self.name(r) == name)
+
     def stack_named(self, name: str) -> SynthesizedStack:
         return next(s for s in self.stacks if s.stack_name == name)
 

@@ -18,6 +18,21 @@ MAX_COMMENT_LENGTH = 255
 PARTITION_BATCH = 100
 REGISTER_ATTEMPTS = 10
 
+CATALOG_ACTIONS = (
+    "glue:GetTable",
+    "glue:CreateTable",
+    "glue:UpdateTable",
+    "glue:BatchCreatePartition",
+)
+
+
+def catalog_calls(database: str) -> tuple[tuple[str, str], ...]:
+    """The AWS calls ``GlueCatalog`` makes on ``database`` (an ARN-template name, see
+    ``shared.deployability.runtime_calls``): each on the catalog, the database and its tables."""
+    glue = "arn:{partition}:glue:{region}:{account}"
+    resources = (f"{glue}:catalog", f"{glue}:database/{database}", f"{glue}:table/{database}/*")
+    return tuple((action, resource) for action in CATALOG_ACTIONS for resource in resources)
+
 
 @dataclass(frozen=True)
 class CatalogColumn:

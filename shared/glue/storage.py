@@ -20,6 +20,16 @@ S3_SCHEME = "s3://"
 SPARK_SIDE_FILES = ("_SUCCESS", ".crc")
 
 
+def storage_calls(bucket: str, *, write: bool) -> tuple[tuple[str, str], ...]:
+    """The AWS calls ``S3Storage`` makes on ``bucket`` (an ARN-template name, see
+    ``shared.deployability.runtime_calls``): reads (head, get, list) and, with ``write``,
+    puts, copies and deletes."""
+    arn = f"arn:{{partition}}:s3:::{bucket}"
+    reads = (("s3:GetObject", f"{arn}/*"), ("s3:ListBucket", arn))
+    writes = (("s3:PutObject", f"{arn}/*"), ("s3:DeleteObject", f"{arn}/*"))
+    return reads + writes if write else reads
+
+
 @dataclass(frozen=True)
 class ObjectStat:
     """What a job needs to know about its input object."""

@@ -25,13 +25,23 @@ from applications_repo.file_processor.job.processor import FileRequest, process_
 from applications_repo.file_processor.job.summary import RunStatus, RunSummary
 from shared import metrics
 from shared.glue.arguments import resolve_arguments
-from shared.glue.catalog import GlueCatalog
-from shared.glue.storage import job_storage
-from shared.quarantine import quarantine
+from shared.glue.catalog import GlueCatalog, catalog_calls
+from shared.glue.storage import job_storage, storage_calls
+from shared.quarantine import quarantine, quarantine_calls
 
 REQUIRED = ("source_bucket", "source_key", "output_bucket", "database")
 OPTIONAL = ("source_version", "engine", "single_node_max_bytes", "JOB_NAME", "JOB_RUN_ID")
 DEFAULT_JOB_NAME = "FileProcessorV2"
+AWS_CALLS = (
+    *storage_calls("{stage.input_bucket}", write=False),
+    ("s3:GetObjectVersion", "arn:{partition}:s3:::{stage.input_bucket}/*"),
+    *storage_calls("{arg.output_bucket}", write=True),
+    *quarantine_calls("{stage.input_bucket}"),
+    *catalog_calls("{arg.database}"),
+    ("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": metrics.NAMESPACE}),
+)
+"""The AWS calls this job makes (the trigger starts it on objects of the input bucket;
+checked against its role by tests/deployability)."""
 
 
 class JobRunFailedError(RuntimeError):

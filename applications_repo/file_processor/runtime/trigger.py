@@ -34,13 +34,26 @@ from botocore.exceptions import ClientError
 
 from applications_repo.file_processor.engine_choice import EngineChoice, choose
 from shared import metrics as names
-from shared.quarantine import quarantine
+from shared.quarantine import quarantine, quarantine_calls
 
 CSV_SUFFIX = ".csv"
 # One object event: the same upload delivered twice has the same key, version and sequencer.
 IDEMPOTENCY_KEY = (
     '[detail.bucket.name, detail.object.key, detail.object."version-id", detail.object.sequencer]'
 )
+AWS_CALLS = (
+    ("glue:StartJobRun", "arn:{partition}:glue:{region}:{account}:job/{env.JOB_NAME}"),
+    ("glue:GetJobRuns", "arn:{partition}:glue:{region}:{account}:job/{env.JOB_NAME}"),
+    *quarantine_calls("{stage.input_bucket}"),
+    *(
+        (
+            f"dynamodb:{action}",
+            "arn:{partition}:dynamodb:{region}:{account}:table/{env.IDEMPOTENCY_TABLE}",
+        )
+        for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")
+    ),
+)
+"""The AWS calls this function makes (checked against its role by tests/deployability)."""
 logger = Logger(service=names.TRIGGER_SERVICE)
 metrics = Metrics(namespace=names.NAMESPACE, service=names.TRIGGER_SERVICE)
 

@@ -33,14 +33,27 @@ from applications_repo.legislators.job.history import (
     membership_history,
 )
 from shared.glue.arguments import resolve_arguments
-from shared.glue.catalog import CatalogColumn, GlueCatalog, Partition
+from shared.glue.catalog import CatalogColumn, GlueCatalog, Partition, catalog_calls
 from shared.glue.session import get_spark
-from shared.glue.storage import Storage, is_spark_side_file, job_storage, join_uri
+from shared.glue.storage import (
+    Storage,
+    is_spark_side_file,
+    job_storage,
+    join_uri,
+    storage_calls,
+)
 
 REQUIRED = ("input_uri", "output_bucket", "database")
 OPTIONAL = ("JOB_NAME", "JOB_RUN_ID")
 TABLE = "legislators_history"
 STAGING_PREFIX = "_staging"
+AWS_CALLS = (
+    ("s3:GetObject", "{arg.input_uri_arn}*"),
+    ("s3:ListBucket", "{arg.input_uri_bucket_arn}"),
+    *storage_calls("{arg.output_bucket}", write=True),
+    *catalog_calls("{arg.database}"),
+)
+"""The AWS calls this job makes (checked against its role by tests/deployability)."""
 
 
 def process_legislators(

@@ -32,6 +32,11 @@ FINISHED_STATES = frozenset({"SUCCEEDED", "STOPPED", *FAILURE_STATES})
 MIN_BASELINE_RUNS = 3
 SUBJECT_LIMIT = 100
 SERVICE = "glue-run-monitor"  # the logger name its definition declares
+AWS_CALLS = (
+    ("glue:GetJobRuns", "arn:{partition}:glue:{region}:{account}:job/*-{env.STAGE}"),
+    ("sns:Publish", "{env.ALERTS_TOPIC_ARN}"),
+)
+"""The AWS calls this function makes (checked against its role by tests/deployability)."""
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=names.NAMESPACE, service=SERVICE)
