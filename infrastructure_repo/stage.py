@@ -5,6 +5,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from infrastructure_repo.access_stack import AccessStack
+from infrastructure_repo.audit_stack import AuditStack
 from infrastructure_repo.catalog_stack import CatalogStack
 from infrastructure_repo.storage_stack import StorageStack
 from shared.config import PlatformConfig, StageName
@@ -30,6 +31,16 @@ class InfrastructureStage(DeploymentStage):
             naming=naming,
             settings=self.settings,
         )
+        if self.settings.audit.trail:
+            self.audit = AuditStack(
+                self,
+                "Audit",
+                stack_name=naming.stack_name(APP, Concern.AUDIT),
+                description=f"CloudTrail trail of the {stage} account's API calls.",
+                naming=naming,
+                settings=self.settings,
+            )
+            self.audit.add_dependency(self.storage)
         self.catalog = CatalogStack(
             self,
             "Catalog",

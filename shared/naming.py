@@ -46,6 +46,7 @@ class Concern(StrEnum):
     STORAGE = "storage"
     CATALOG = "catalog"
     ACCESS = "access"
+    AUDIT = "audit"
     FILE_PROCESSOR = "file-processor"
     LEGISLATORS = "legislators"
     MONITORING = "monitoring"
@@ -53,7 +54,7 @@ class Concern(StrEnum):
 
 # The stacks of each app's stage, in deployment order (each may depend on the ones before).
 APP_STACKS: dict[AppName, tuple[Concern, ...]] = {
-    AppName.INFRASTRUCTURE: (Concern.STORAGE, Concern.CATALOG, Concern.ACCESS),
+    AppName.INFRASTRUCTURE: (Concern.STORAGE, Concern.AUDIT, Concern.CATALOG, Concern.ACCESS),
     AppName.APPLICATIONS: (Concern.FILE_PROCESSOR, Concern.LEGISLATORS, Concern.MONITORING),
 }
 PIPELINE_ENVIRONMENT_TAG = "pipeline"
@@ -113,6 +114,18 @@ class StageNaming:
     @property
     def legislators_job(self) -> str:
         return f"ProcessLegislators-{self.stage}"
+
+    @property
+    def audit_trail(self) -> str:
+        return f"glue-audit-trail-{self.stage}"
+
+    @property
+    def audit_bucket(self) -> str:
+        return f"glue-audit-{self.stage}-{self.account}"
+
+    @property
+    def audit_key_alias(self) -> str:
+        return f"alias/glue-audit-{self.stage}"
 
     @property
     def glue_security_configuration(self) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from shared.bootstrap import execution_policies, execution_policy_name, policy_digest
 from shared.config import PlatformConfig, StageName, load_config
-from shared.naming import APP_STACKS, AppName, PipelineNaming, StageNaming
+from shared.naming import APP_STACKS, AppName, Concern, PipelineNaming, StageNaming
 from shared.storage_plan import bucket_plans
 
 CDK = "npx cdk"
@@ -211,8 +211,11 @@ def teardown_commands(config: PlatformConfig) -> str:
     lines += ["#    that depend on it."]
     for stage in reversed(StageName):
         naming = StageNaming.of(config, stage)
+        audited = config.stages.get(stage).audit.trail
         for app in reversed(AppName):
             for concern in reversed(APP_STACKS[app]):
+                if concern is Concern.AUDIT and not audited:
+                    continue
                 stack = naming.stack_name(app, concern)
                 lines += [
                     f"aws cloudformation delete-stack --stack-name {stack} --profile {stage}",
@@ -220,19 +223,21 @@ def teardown_commands(config: PlatformConfig) -> str:
                     f"--profile {stage}",
                 ]
     retained = [stage for stage in StageName if config.stages.get(stage).retain_data]
-    if retained:
+    audited = [stage for stage in StageName if config.stages.get(stage).audit.trail]
+    if retained or audited:
         lines += [
             "",
-            "# 3. Buckets a stage retains outlive their stacks. After checking that nothing in",
-            "#    them is still needed, empty each (every object version: the console's Empty",
-            "#    button does it) and delete it.",
+            "# 3. Buckets a stage retains, and every audit trail's bucket, outlive their stacks.",
+            "#    After checking that nothing in them is still needed, empty each (every object",
+            "#    version: the console's Empty button does it) and delete it.",
         ]
-        for stage in retained:
+        for stage in StageName:
             naming = StageNaming.of(config, stage)
-            lines += [
-                f"aws s3api delete-bucket --bucket {plan.name} --profile {stage}"
-                for plan in bucket_plans(naming, config.stages.get(stage))
-            ]
+            names = [p.name for p in bucket_plans(naming, config.stages.get(stage))]
+            kept = (names if stage in retained else []) + (
+                [naming.audit_bucket] if stage in audited else []
+            )
+            lines += [f"aws s3api delete-bucket --bucket {name} --profile {stage}" for name in kept]
     pipeline_account = config.accounts.pipeline.account_id
     lines += [
         "",

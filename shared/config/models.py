@@ -322,6 +322,19 @@ class LegislatorsSettings(Settings):
         return self.input_uri.removeprefix("s3://").split("/", 1)[1]
 
 
+class AuditSettings(Settings):
+    """The stage account's record of API calls."""
+
+    trail: bool = True
+    """Create a CloudTrail trail in the stage account: all regions, management events, log file
+    validation, KMS-encrypted, into a retained, access-logged bucket. Set false when an
+    organization trail already records the account (``aws cloudtrail describe-trails
+    --include-shadow-trails`` in it lists a trail with ``IsOrganizationTrail: true``).
+    Spec: 002 Security, "CloudTrail logging for all API calls"."""
+    log_expiration_days: PositiveInt = 365
+    """Days the trail's log files are kept in its bucket. Spec: none."""
+
+
 class StageSettings(Settings):
     """Everything that may differ between dev and prod."""
 
@@ -345,6 +358,8 @@ class StageSettings(Settings):
     """What the trigger Lambda accepts."""
     legislators: LegislatorsSettings = LegislatorsSettings()
     """ProcessLegislators' input."""
+    audit: AuditSettings = AuditSettings()
+    """The API audit trail."""
 
 
 # What differs between the stages before the config file says anything: prod waits for a

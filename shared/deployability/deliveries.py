@@ -65,6 +65,8 @@ def deliveries(stage: StageTemplates) -> list[Delivery]:
         *_rule_targets(stage),
         *_log_group_keys(stage),
         *_glue_log_keys(stage),
+        *_access_logs(stage),
+        *_trails(stage),
     ]
 
 
@@ -378,3 +380,62 @@ def undeclared(stage: StageTemplates, jobs: Sequence[Resource]) -> list[str]:
         for name in glue_log_groups(stage, job)
         if name not in owned
     ]
+
+
+def bucket_policies(stage: StageTemplates, bucket_name: str) -> tuple[PolicyDocument, ...]:
+    return tuple(
+        stage.resolve(p.properties["PolicyDocument"], p.stack)
+        for p in stage.of_type("AWS::S3::BucketPolicy")
+        if stage.resolve(p.properties["Bucket"], p.stack) == bucket_name
+    )
+
+
+def _access_logs(stage: StageTemplates) -> Iterator[Delivery]:
+    """S3 server access logs: the log bucket's policy lets S3 write each source's prefix."""
+    logging = Principal("Service", "logging.s3.amazonaws.com")
+    for bucket in stage.of_type("AWS::S3::Bucket"):
+        configuration = stage.resolve(bucket.properties.get("LoggingConfiguration"), bucket.stack)
+        if not configuration:
+            continue
+        target = configuration["DestinationBucketName"]
+        prefix = configuration.get("LogFilePrefix", "")
+        source = {"aws:SourceAccount": bucket.stack.account, "aws:SourceArn": stage.arn(bucket)}
+        arn = f"arn:{partition(bucket.stack.region)}:s3:::{target}/{prefix}log-object"
+        request = Request("s3:PutObject", arn, logging, {**source, "aws:SecureTransport": "true"})
+        yield Delivery(bucket.path, f"bucket {target}", request, bucket_policies(stage, target))
+
+
+def _trails(stage: StageTemplates) -> Iterator[Delivery]:
+    """CloudTrail writes into its bucket (after checking its ACL) with its key."""
+    cloudtrail = Principal("Service", "cloudtrail.amazonaws.com")
+    for trail in stage.of_type("AWS::CloudTrail::Trail"):
+        properties = stage.resolve(trail.properties, trail.stack)
+        source = {"aws:SourceAccount": trail.stack.account, "aws:SourceArn": stage.arn(trail)}
+        bucket = properties["S3BucketName"]
+        policies = bucket_policies(stage, bucket)
+        where = partition(trail.stack.region)
+        logs = f"arn:{where}:s3:::{bucket}/AWSLogs/{trail.stack.account}/CloudTrail/log-object"
+        writes = {
+            **source,
+            "s3:x-amz-acl": "bucket-owner-full-control",
+            "aws:SecureTransport": "true",
+        }
+        yield Delivery(
+            trail.path,
+            f"bucket {bucket}",
+            Request("s3:PutObject", logs, cloudtrail, writes),
+            policies,
+        )
+        acl = Request(
+            "s3:GetBucketAcl",
+            f"arn:{where}:s3:::{bucket}",
+            cloudtrail,
+            {**source, "aws:SecureTransport": "true"},
+        )
+        yield Delivery(trail.path, f"bucket {bucket}", acl, policies)
+        key_arn = properties.get("KMSKeyId")
+        key = stage.by_arn.get(str(key_arn))
+        if key is not None:
+            context = {**source, "kms:EncryptionContext:aws:cloudtrail:arn": stage.arn(trail)}
+            request = Request("kms:GenerateDataKey", stage.arn(key), cloudtrail, context)
+            yield Delivery(trail.path, key.path, request, key_policy(stage, key))

@@ -227,3 +227,51 @@ def test_test_role_is_assumable_only_by_the_pipelines_test_runners(infrastructur
     assert sorted(jobs["Resource"]) == sorted(
         [n.glue_job_arn(n.file_processor_job), n.glue_job_arn(n.legislators_job)]
     )
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_stage_account_has_an_encrypted_validated_multi_region_trail(infrastructure, stage):
+    naming = StageNaming.of(infrastructure.config, stage)
+    template = infrastructure.stage_template(stage, Concern.AUDIT)
+    [trail] = template.find_resources("AWS::CloudTrail::Trail").values()
+    properties = trail["Properties"]
+    assert properties["TrailName"] == naming.audit_trail
+    assert properties["IsMultiRegionTrail"] is True
+    assert properties["IncludeGlobalServiceEvents"] is True
+    assert properties["EnableLogFileValidation"] is True
+    assert properties["IsLogging"] is True
+    assert properties["EventSelectors"] == [
+        {"IncludeManagementEvents": True, "ReadWriteType": "All"}
+    ]
+    assert "KMSKeyId" in properties
+    [key] = template.find_resources("AWS::KMS::Key").values()
+    assert key["Properties"]["EnableKeyRotation"] is True
+    bucket = bucket_properties(template, naming.audit_bucket)
+    assert bucket["DeletionPolicy"] == "Retain"
+    assert bucket["Properties"]["LoggingConfiguration"]["DestinationBucketName"] == (
+        naming.access_logs_bucket
+    )
+
+
+def test_an_organization_trail_replaces_the_stage_trail(tmp_path):
+    from aws_cdk import App  # noqa: PLC0415
+
+    from infrastructure_repo.stage import InfrastructureStage  # noqa: PLC0415
+    from shared.cdk_app import feature_flags  # noqa: PLC0415
+    from shared.config import load_config  # noqa: PLC0415
+    from tests.unit.config_files import write_config  # noqa: PLC0415
+
+    config = load_config(write_config(tmp_path, {"stages.dev.audit": {"trail": False}}))
+    app = App(context=feature_flags(), outdir=str(tmp_path / "cdk.out"))
+    dev = InfrastructureStage(app, "Dev", config=config, stage=StageName.DEV)
+    prod = InfrastructureStage(app, "Prod", config=config, stage=StageName.PROD)
+    assert not hasattr(dev, "audit")
+    assert prod.audit.trail.trail_name == StageNaming.of(config, StageName.PROD).audit_trail
+    storage = dev.synth().get_stack_by_name(dev.storage.stack_name).template
+    sids = [
+        s.get("Sid")
+        for r in storage["Resources"].values()
+        if r["Type"] == "AWS::S3::BucketPolicy"
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert "AllowAuditBucketAccessLogs" not in sids
