@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: help prerequisites setup run test bench docs diagrams lint format synth post-deploy-test clean
+.PHONY: help prerequisites setup run test bench docs diagrams lint format synth check-infrastructure post-deploy-test clean
 
 help: ## List the commands
 	@printf 'Glue data platform. Two commands do everything on a laptop:\n\n'
@@ -72,6 +72,10 @@ format: setup ## Apply ruff's fixes and formatting
 
 synth: setup ## Synthesize the CDK apps into each app's cdk.out/ (APP=infrastructure for one)
 	@$(BIN)/gdp synth $(if $(APP),--app $(APP))
+
+check-infrastructure: setup ## Stop unless STAGE's infrastructure is as new as the applications need (pipeline pre-step)
+	@test -n "$(STAGE)" || { echo "usage: make check-infrastructure STAGE=dev|prod"; exit 2; }
+	@$(BIN)/gdp infrastructure check --stage $(STAGE)
 
 post-deploy-test: setup ## Test a deployed stage: make post-deploy-test APP=infrastructure STAGE=dev
 	@test -n "$(APP)" -a -n "$(STAGE)" || { echo "usage: make post-deploy-test APP=infrastructure|applications STAGE=dev|prod"; exit 2; }

@@ -1,8 +1,6 @@
 """The applications app: config -> pipeline(stage factory)."""
 
-from applications_repo.stage import ApplicationsStage
+from applications_repo.stage import DELIVERY
 from shared.cdk_app import synth_delivery_app
-from shared.naming import AppName
-from shared.pipeline import Delivery
 
-synth_delivery_app(Delivery(AppName.APPLICATIONS, ApplicationsStage))
+synth_delivery_app(DELIVERY)

@@ -14,6 +14,7 @@ from applications_repo.monitoring.infrastructure import MonitoringStack
 from shared.application import installed_applications
 from shared.config import PlatformConfig, StageName
 from shared.naming import AppName, Concern
+from shared.pipeline import Delivery
 from shared.stage import DeploymentStage
 
 APP = AppName.APPLICATIONS
@@ -52,3 +53,7 @@ class ApplicationsStage(DeploymentStage):
             settings=self.settings,
             applications=installed_applications(naming, self.settings),
         )
+
+
+DELIVERY = Delivery(AppName.APPLICATIONS, ApplicationsStage, checks_infrastructure=True)
+"""What the applications pipeline ships: each stage waits for its infrastructure's contract."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -13,6 +13,11 @@ from constructs import Construct
 from shared.application import TEMPORARY_PREFIX
 from shared.compliance import acknowledge
 from shared.config import StageSettings
+from shared.infrastructure_contract import (
+    CONTRACT_OUTPUT,
+    CONTRACT_VERSION,
+    publishing_stack,
+)
 from shared.metrics import NAMESPACE
 from shared.naming import QUARANTINE_PREFIX, TEST_PREFIX, AppName, PipelineNaming, StageNaming
 
@@ -62,6 +67,12 @@ class AccessStack(Stack):
         self.glue_service_role = self._glue_service_role(glue_key)
         self.trigger_role = self._trigger_role()
         self.test_role = self._test_role(pipeline_account)
+        CfnOutput(
+            self,
+            CONTRACT_OUTPUT,
+            value=str(CONTRACT_VERSION),
+            description="What the applications may rely on (shared/infrastructure_contract.py).",
+        )
 
     def _glue_service_role(self, glue_key: kms.IKey) -> iam.Role:
         n = self.naming
@@ -303,6 +314,14 @@ class AccessStack(Stack):
                     ],
                 ),
                 _allow(
+                    "ReadInfrastructureContractVersion",
+                    ["cloudformation:DescribeStacks"],
+                    [
+                        f"arn:{n.partition}:cloudformation:{n.region}:{n.account}:stack/"
+                        f"{publishing_stack(n)}/*"
+                    ],
+                ),
+                _allow(
                     "ReadDeadLetterQueue",
                     ["sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
                     [n.queue_arn(n.trigger_dead_letter_queue)],
@@ -319,6 +338,8 @@ class AccessStack(Stack):
                 f"Resource::{test_inputs}",
                 f"Resource::{outputs}",
                 f"Resource::{n.glue_arn(f'table/{n.database}/*')}",
+                f"Resource::arn:{n.partition}:cloudformation:{n.region}:{n.account}:stack/"
+                f"{publishing_stack(n)}/*",
             ],
         )
         return role

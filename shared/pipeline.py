@@ -76,6 +76,9 @@ class Delivery:
 
     app: AppName
     stage_factory: StageFactory
+    checks_infrastructure: bool = False
+    """Before each stage, stop while that stage's infrastructure is older than the app needs
+    (``shared.infrastructure_contract``)."""
 
 
 class DeliveryPipelineStack(Stack):
@@ -197,6 +200,18 @@ class DeliveryPipelineStack(Stack):
         self.test_runner_role.add_to_policy(
             iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[test_role_arn])
         )
+        if self.delivery.checks_infrastructure:
+            check = pipelines.CodeBuildStep(
+                f"CheckInfrastructure-{stage.value.capitalize()}",
+                partial_build_spec=_runtimes(),
+                role=self.test_runner_role,
+                install_commands=["make setup"],
+                commands=[f"make check-infrastructure STAGE={stage}"],
+                env={"GDP_TEST_ROLE_ARN": test_role_arn},
+            )
+            for earlier in pre:
+                check.add_step_dependency(earlier)
+            pre.append(check)
         post = [
             pipelines.CodeBuildStep(
                 f"PostDeployTests-{stage.value.capitalize()}",

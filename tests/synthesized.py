@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Template
 
-from applications_repo.stage import ApplicationsStage
+from applications_repo.stage import DELIVERY
 from infrastructure_repo.stage import InfrastructureStage
 from shared.assembly import SynthesizedStack, stacks
 from shared.cdk_app import build_delivery_app
@@ -64,7 +64,7 @@ def infrastructure(tmp_path_factory, platform_config) -> Synthesized:
 def applications(tmp_path_factory, platform_config) -> Synthesized:
     """The applications app, synthesized from platform.yaml."""
     outdir = tmp_path_factory.mktemp("applications-cdk.out")
-    return synthesize(Delivery(AppName.APPLICATIONS, ApplicationsStage), outdir, platform_config)
+    return synthesize(DELIVERY, outdir, platform_config)
 
 
 @pytest.fixture(params=list(AppName), ids=lambda app: app.value)

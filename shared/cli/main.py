@@ -15,6 +15,7 @@ from shared.cli import (
     bootstrap_commands,
     config_commands,
     docs_command,
+    infrastructure_command,
     run_command,
     runbook_command,
     synth_command,
@@ -27,6 +28,7 @@ BUILT_IN = (
     config_commands,
     synth_command,
     bootstrap_commands,
+    infrastructure_command,
     runbook_command,
     docs_command,
 )

@@ -160,3 +160,40 @@ def test_the_applications_pipeline_builds_its_own_app_and_watches_its_folder(app
     assert stage_names.index(naming.stage_id(StageName.DEV)) < stage_names.index(
         naming.stage_id(StageName.PROD)
     )
+
+
+def test_each_stage_waits_for_its_infrastructures_contract(applications, infrastructure):
+    from shared.deployability.iam_policy import Request, evaluate  # noqa: PLC0415
+    from shared.infrastructure_contract import (  # noqa: PLC0415
+        CONTRACT_OUTPUT,
+        CONTRACT_VERSION,
+        publishing_stack,
+    )
+
+    [pipeline] = (
+        applications.pipeline_template().find_resources("AWS::CodePipeline::Pipeline").values()
+    )
+    naming = PipelineNaming(AppName.APPLICATIONS)
+    stages = {s["Name"]: s for s in pipeline["Properties"]["Stages"]}
+    projects = applications.pipeline_template().find_resources("AWS::CodeBuild::Project")
+    for stage in StageName:
+        actions = stages[naming.stage_id(stage)]["Actions"]
+        check = next(a for a in actions if a["Name"].startswith("CheckInfrastructure"))
+        deploys = [a for a in actions if a["ActionTypeId"]["Provider"] == "CloudFormation"]
+        assert all(check["RunOrder"] < a["RunOrder"] for a in deploys)
+        spec = json.dumps(projects)
+        assert f"make check-infrastructure STAGE={stage}" in spec
+        stage_naming = StageNaming.of(applications.config, stage)
+        access = infrastructure.stage_template(stage, Concern.ACCESS).to_json()
+        assert access["Outputs"][CONTRACT_OUTPUT]["Value"] == str(CONTRACT_VERSION)
+        [test_policy] = [
+            r["Properties"]["PolicyDocument"]
+            for r in access["Resources"].values()
+            if r["Type"] == "AWS::IAM::ManagedPolicy"
+            and "ReadInfrastructureContractVersion" in json.dumps(r)
+        ]
+        stack = (
+            f"arn:aws:cloudformation:{stage_naming.region}:{stage_naming.account}:stack/"
+            f"{publishing_stack(stage_naming)}/0f0e"
+        )
+        assert evaluate([test_policy], Request("cloudformation:DescribeStacks", stack)).allowed
