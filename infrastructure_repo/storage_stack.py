@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from shared.config import StageSettings
+from shared.constructs.logging import own_provider_log_groups
 from shared.constructs.secure_bucket import SecureBucket
 from shared.naming import StageNaming
 from shared.storage_plan import bucket_plans
@@ -47,6 +48,7 @@ class StorageStack(Stack):
             self.buckets[plan.role] = bucket
         if settings.audit.trail and access_logs is not None:
             self._accept_access_logs_of(access_logs, naming, naming.audit_bucket)
+        own_provider_log_groups(self, naming=naming, days=settings.logs.lambda_retention_days)
 
     @staticmethod
     def _accept_access_logs_of(logs: SecureBucket, naming: StageNaming, source: str) -> None:

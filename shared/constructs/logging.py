@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import CfnResource, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -78,3 +79,43 @@ def encrypted_log_group(
         encryption_key=key,
         removal_policy=RemovalPolicy.DESTROY,
     )
+
+
+def own_provider_log_groups(stack: Stack, *, naming: StageNaming, days: int) -> None:
+    """Give CDK's own custom-resource provider functions of ``stack`` (they have no logging
+    setting) an encrypted, expiring ``/aws/lambda/<function>`` group before Lambda creates one
+    that never expires; the custom resources depend on it, so it outlives their last call."""
+    providers = [
+        c
+        for c in stack.node.find_all()
+        if isinstance(c, CfnResource)
+        and c.cfn_resource_type == "AWS::Lambda::Function"
+        and not isinstance(c, lambda_.CfnFunction)
+    ]
+    if not providers:
+        return
+    key = LogsKey(
+        stack,
+        "ProviderLogsKey",
+        naming=naming,
+        alias=f"alias/{stack.stack_name}-providers",
+        description=f"Encrypts the logs of the custom-resource providers of {stack.stack_name}.",
+        log_group_pattern=f"/aws/lambda/{stack.stack_name}-*",
+    )
+    custom_resources = [
+        c
+        for c in stack.node.find_all()
+        if isinstance(c, CfnResource) and c.cfn_resource_type.startswith("Custom::")
+    ]
+    for index, provider in enumerate(providers):
+        group = logs.CfnLogGroup(
+            stack,
+            f"ProviderLogGroup{index}",
+            log_group_name=Fn.join("", ["/aws/lambda/", provider.ref]),
+            retention_in_days=days,
+            kms_key_id=key.key_arn,
+        )
+        group.apply_removal_policy(RemovalPolicy.DESTROY)
+        group.add_dependency(provider)
+        for resource in custom_resources:
+            resource.add_dependency(group)

@@ -112,6 +112,13 @@ def test_every_log_group_is_encrypted_and_expires(stage):
     unencrypted = [g.path for g in groups if "KmsKeyId" not in g.properties]
     unbounded = [g.path for g in groups if "RetentionInDays" not in g.properties]
     assert unencrypted == [] and unbounded == []
+    names = {stage.name(g) for g in groups}
+    unowned = [
+        f.path
+        for f in stage.of_type("AWS::Lambda::Function")
+        if "LoggingConfig" not in f.properties and f"/aws/lambda/{stage.name(f)}" not in names
+    ]
+    assert unowned == [], "these functions log into groups Lambda creates without expiry"
 
 
 def test_glue_jobs_install_the_versions_the_tests_ran(stage):
