@@ -120,4 +120,4 @@ class AuditStack(Stack):
             ],
         )
         if self.bucket.policy is not None:
-            self.trail.add_dependency(self.bucket.policy.node.default_child)
+            self.trail.node.add_dependency(self.bucket.policy)

@@ -211,10 +211,10 @@ def teardown_commands(config: PlatformConfig) -> str:
     lines += ["#    that depend on it."]
     for stage in reversed(StageName):
         naming = StageNaming.of(config, stage)
-        audited = config.stages.get(stage).audit.trail
+        has_trail = config.stages.get(stage).audit.trail
         for app in reversed(AppName):
             for concern in reversed(APP_STACKS[app]):
-                if concern is Concern.AUDIT and not audited:
+                if concern is Concern.AUDIT and not has_trail:
                     continue
                 stack = naming.stack_name(app, concern)
                 lines += [

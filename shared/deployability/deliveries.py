@@ -318,9 +318,9 @@ def role_policy_documents(stage: StageTemplates, role_arn: str) -> tuple[PolicyD
             documents.append(stage.resolve(policy.properties["PolicyDocument"], policy.stack))
     attached = stage.resolve(role.properties.get("ManagedPolicyArns", []), role.stack)
     for arn in attached:
-        policy = stage.by_arn.get(arn)
-        if policy is not None:
-            documents.append(stage.resolve(policy.properties["PolicyDocument"], policy.stack))
+        managed = stage.by_arn.get(arn)
+        if managed is not None:
+            documents.append(stage.resolve(managed.properties["PolicyDocument"], managed.stack))
     return tuple(documents)
 
 

@@ -93,8 +93,8 @@ def _arns(
         optional = [
             _arns_of_type(stage, resource, service, key, required=False) for key, _ in types
         ]
-        arns = [arn for found in optional if found for arn in found]
-        yield from arns or ["*"]
+        resolved = [arn for found in optional if found for arn in found]
+        yield from resolved or ["*"]
         return
     for key in required:
         arns = _arns_of_type(stage, resource, service, key)

@@ -26,7 +26,7 @@ from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
 
-from shared.application import Application
+from shared.application import Application, JobStateHandler, ObjectCreatedHandler
 from shared.deployability.deliveries import glue_log_groups, key_policy, role_policy_documents
 from shared.deployability.iam_policy import Principal, Request, evaluate
 from shared.deployability.stage_templates import Resource, StageTemplates
@@ -75,10 +75,13 @@ def runtime_calls(
     jobs = {stage.name(j): j for j in stage.of_type("AWS::Glue::Job")}
     found: list[RuntimeCall] = []
     for application in applications:
-        for handler in (*application.handlers, *application.job_state_handlers):
-            found += _function_calls(
-                stage, naming, functions[handler.function_name], handler.handler
-            )
+        handlers: list[ObjectCreatedHandler | JobStateHandler] = [
+            *application.handlers,
+            *application.job_state_handlers,
+        ]
+        for handler in handlers:
+            function = functions[handler.function_name]
+            found += _function_calls(stage, naming, function, handler.handler)
         for job in application.jobs:
             found += _job_calls(stage, naming, jobs[job.name], job.runner)
     return found
