@@ -1,4 +1,5 @@
-"""One stage of the applications app: one stack per application, in one account.
+"""One stage of the applications app: one stack per registered application, then the stage's
+monitoring, in one account.
 
 The stacks find the infrastructure app's buckets, roles and database by the naming module,
 never by CloudFormation exports, so the two apps deploy independently.
@@ -8,42 +9,30 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from applications_repo.file_processor.infrastructure import FileProcessorStack
-from applications_repo.legislators.infrastructure import LegislatorsStack
-from applications_repo.monitoring.infrastructure import MonitoringStack
-from shared.application import installed_applications
 from shared.config import PlatformConfig, StageName
+from shared.monitoring.stack import MonitoringStack
 from shared.naming import AppName, Concern
 from shared.pipeline import Delivery
+from shared.registry import definitions, registered
 from shared.stage import DeploymentStage
 
 APP = AppName.APPLICATIONS
 
 
 class ApplicationsStage(DeploymentStage):
-    """The Glue applications of a stage account."""
+    """The registered applications of a stage account, and their monitoring."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: PlatformConfig, stage: StageName
     ) -> None:
         super().__init__(scope, construct_id, config=config, stage=stage)
         naming = self.naming
-        self.file_processor = FileProcessorStack(
-            self,
-            "FileProcessor",
-            stack_name=naming.stack_name(APP, Concern.FILE_PROCESSOR),
-            description=f"FileProcessorV2 and its trigger ({stage} stage).",
-            naming=naming,
-            settings=self.settings,
-        )
-        self.legislators = LegislatorsStack(
-            self,
-            "Legislators",
-            stack_name=naming.stack_name(APP, Concern.LEGISLATORS),
-            description=f"ProcessLegislators ({stage} stage).",
-            naming=naming,
-            settings=self.settings,
-        )
+        alarms = []
+        self.application_stacks = []
+        for application in registered():
+            context = application.context(config, stage)
+            self.application_stacks += application.build(self, context)
+            alarms += application.alarms(context)
         self.monitoring = MonitoringStack(
             self,
             "Monitoring",
@@ -51,7 +40,8 @@ class ApplicationsStage(DeploymentStage):
             description=f"Alarms, alerts and dashboard of the Glue applications ({stage} stage).",
             naming=naming,
             settings=self.settings,
-            applications=installed_applications(naming, self.settings),
+            applications=definitions(config, stage),
+            alarms=alarms,
         )
 
 

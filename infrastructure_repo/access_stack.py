@@ -1,4 +1,9 @@
-"""The stage's IAM roles (spec: IAM Roles), least privilege, every resource named exactly."""
+"""The stage's shared IAM roles (spec: IAM Roles), least privilege, every resource named exactly.
+
+GlueServiceRole runs every Glue job and GlueTestRole runs the post-deploy tests; each
+application attaches what only its own jobs and tests need (its inputs, its jobs) from its own
+stack, and owns the roles only it uses.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from shared.infrastructure_contract import (
     publishing_stack,
 )
 from shared.metrics import NAMESPACE
-from shared.naming import QUARANTINE_PREFIX, TEST_PREFIX, AppName, PipelineNaming, StageNaming
+from shared.naming import TEST_PREFIX, AppName, PipelineNaming, StageNaming
 
 GLUE_CATALOG_READ = ("glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartitions")
 GLUE_CATALOG_WRITE = (
@@ -42,7 +47,7 @@ GLUE_METRICS_NAMESPACE = "Glue"
 
 
 class AccessStack(Stack):
-    """GlueServiceRole, the trigger Lambda's role and GlueTestRole of one stage.
+    """GlueServiceRole and GlueTestRole of one stage, with what every application shares.
 
     Args:
         naming: the stage's names; every ARN in the policies is derived from it.
@@ -65,7 +70,6 @@ class AccessStack(Stack):
         self.naming = naming
         self.settings = settings
         self.glue_service_role = self._glue_service_role(glue_key)
-        self.trigger_role = self._trigger_role()
         self.test_role = self._test_role(pipeline_account)
         CfnOutput(
             self,
@@ -85,15 +89,9 @@ class AccessStack(Stack):
                 "glue.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": n.account}}
             ),
         )
-        input_objects = f"{n.bucket_arn(n.input_bucket)}/*"
-        quarantine_objects = f"{n.bucket_arn(n.input_bucket)}/{QUARANTINE_PREFIX}*"
         output_objects = f"{n.bucket_arn(n.output_bucket)}/*"
         assets_objects = f"{n.bucket_arn(n.assets_bucket)}/*"
         temporary_objects = f"{n.bucket_arn(n.assets_bucket)}/{TEMPORARY_PREFIX}/*"
-        legislators = self.settings.legislators
-        legislators_objects = (
-            f"{n.bucket_arn(legislators.input_bucket)}/{legislators.input_prefix}*"
-        )
         glue_logs = n.log_group_arn("/aws-glue/*")
         statements = [
             _allow(
@@ -101,8 +99,6 @@ class AccessStack(Stack):
                 ["s3:ListBucket"],
                 [n.bucket_arn(b) for b in (n.input_bucket, n.output_bucket, n.assets_bucket)],
             ),
-            _allow("ReadInput", ["s3:GetObject", "s3:GetObjectVersion"], [input_objects]),
-            _allow("QuarantineRejectedInput", ["s3:PutObject"], [quarantine_objects]),
             _allow(
                 "WriteOutput",
                 ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
@@ -113,16 +109,6 @@ class AccessStack(Stack):
                 "UseTemporaryDirectory",
                 ["s3:PutObject", "s3:DeleteObject"],
                 [temporary_objects],
-            ),
-            _allow(
-                "ReadLegislatorsInput",
-                ["s3:GetObject"],
-                [legislators_objects],
-            ),
-            _allow(
-                "ListLegislatorsInput",
-                ["s3:ListBucket"],
-                [n.bucket_arn(legislators.input_bucket)],
             ),
             _allow(
                 "UseCatalogDatabase",
@@ -163,19 +149,15 @@ class AccessStack(Stack):
         acknowledge(
             policy,
             "IAM5",
-            "Glue jobs read any object of the stage's input bucket and write any key of its "
-            "output bucket (keys are derived from uploaded file names); read their scripts from "
-            "the assets bucket and use its temporary/ prefix; read the configured legislators "
-            "input prefix; manage tables only inside the stage's own catalog database; and "
-            "write only to the /aws-glue/ log groups. Each wildcard is confined to one named "
-            "bucket prefix, database or log-group prefix.",
+            "Glue jobs write any key of the stage's output bucket (keys are derived from their "
+            "inputs' names); read their scripts from the assets bucket and use its temporary/ "
+            "prefix; manage tables only inside the stage's own catalog database; and write only "
+            "to the /aws-glue/ log groups. Each wildcard is confined to one named bucket prefix, "
+            "database or log-group prefix.",
             findings=[
-                f"Resource::{input_objects}",
-                f"Resource::{quarantine_objects}",
                 f"Resource::{output_objects}",
                 f"Resource::{assets_objects}",
                 f"Resource::{temporary_objects}",
-                f"Resource::{legislators_objects}",
                 f"Resource::{n.glue_arn(f'table/{n.database}/*')}",
                 f"Resource::{glue_logs}",
                 f"Resource::{glue_logs}:log-stream:*",
@@ -196,71 +178,6 @@ class AccessStack(Stack):
             "GenerateDataKey* are the KMS action families CloudWatch Logs and Glue bookmark "
             "encryption need, on that single key ARN.",
             findings=["Action::kms:ReEncrypt*", "Action::kms:GenerateDataKey*"],
-        )
-        return role
-
-    def _trigger_role(self) -> iam.Role:
-        n = self.naming
-        role = iam.Role(
-            self,
-            "TriggerRole",
-            role_name=n.trigger_role,
-            description=f"Runs {n.trigger_function}: starts {n.file_processor_job} runs.",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-        )
-        log_group = n.log_group_arn(n.trigger_log_group)
-        input_objects = f"{n.bucket_arn(n.input_bucket)}/*"
-        quarantine_objects = f"{n.bucket_arn(n.input_bucket)}/{QUARANTINE_PREFIX}*"
-        policy = iam.ManagedPolicy(
-            self,
-            "TriggerPolicy",
-            description=f"What {n.trigger_function} may do.",
-            roles=[role],
-            statements=[
-                _allow(
-                    "StartFileProcessorRuns",
-                    ["glue:StartJobRun", "glue:GetJobRuns"],
-                    [n.glue_job_arn(n.file_processor_job)],
-                ),
-                _allow(
-                    "WriteOwnLogs",
-                    ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    [log_group, f"{log_group}:log-stream:*"],
-                ),
-                _allow(
-                    "SendFailedEventsToDeadLetterQueue",
-                    ["sqs:SendMessage"],
-                    [n.queue_arn(n.trigger_dead_letter_queue)],
-                ),
-                _allow(
-                    "ReadRejectedUploads",
-                    ["s3:GetObject", "s3:GetObjectVersion"],
-                    [input_objects],
-                ),
-                _allow("QuarantineRejectedUploads", ["s3:PutObject"], [quarantine_objects]),
-                _allow(
-                    "RecordHandledEvents",
-                    [
-                        "dynamodb:GetItem",
-                        "dynamodb:PutItem",
-                        "dynamodb:UpdateItem",
-                        "dynamodb:DeleteItem",
-                    ],
-                    [n.dynamodb_table_arn(n.trigger_idempotency_table)],
-                ),
-            ],
-        )
-        acknowledge(
-            policy,
-            "IAM5",
-            "Log streams of the function's own log group are created at run time with "
-            "generated names; rejected uploads can be any key of the input bucket and are "
-            "copied only under its quarantine/ prefix.",
-            findings=[
-                f"Resource::{log_group}:log-stream:*",
-                f"Resource::{input_objects}",
-                f"Resource::{quarantine_objects}",
-            ],
         )
         return role
 
@@ -285,7 +202,6 @@ class AccessStack(Stack):
         buckets = [n.bucket_arn(b) for b in (n.input_bucket, n.output_bucket, n.assets_bucket)]
         test_inputs = f"{n.bucket_arn(n.input_bucket)}/{TEST_PREFIX}*"
         outputs = f"{n.bucket_arn(n.output_bucket)}/*"
-        jobs = [n.glue_job_arn(n.file_processor_job), n.glue_job_arn(n.legislators_job)]
         policy = iam.ManagedPolicy(
             self,
             "TestPolicy",
@@ -299,11 +215,6 @@ class AccessStack(Stack):
                     [test_inputs],
                 ),
                 _allow("ReadOutputs", ["s3:GetObject"], [outputs]),
-                _allow(
-                    "RunStageJobs",
-                    ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:GetJob"],
-                    jobs,
-                ),
                 _allow(
                     "ReadCatalog",
                     list(GLUE_CATALOG_READ),
@@ -320,11 +231,6 @@ class AccessStack(Stack):
                         f"arn:{n.partition}:cloudformation:{n.region}:{n.account}:stack/"
                         f"{publishing_stack(n)}/*"
                     ],
-                ),
-                _allow(
-                    "ReadDeadLetterQueue",
-                    ["sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
-                    [n.queue_arn(n.trigger_dead_letter_queue)],
                 ),
             ],
         )

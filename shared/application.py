@@ -1,23 +1,21 @@
-"""What an application of ``applications_repo/`` is made of, independent of where it runs.
+"""What an application of ``applications_repo/`` runs, independent of where it runs.
 
 The CDK stacks deploy these definitions to AWS; the local run provisions and runs the same
-definitions on moto and local Spark. An application registers a factory in the
-``gdp.applications`` entry-point group (see pyproject.toml); nothing in ``shared/`` names it.
+definitions on moto and local Spark. An application returns its :class:`Definition` for a
+stage from ``Application.definition`` (``shared.registry``); nothing in ``shared/`` names one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import import_module
-from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from shared.config import GlueSettings, StageSettings
+from shared.config import GlueSettings
 from shared.naming import StageNaming
 
-APPLICATIONS_GROUP = "gdp.applications"
 SCRIPTS_PREFIX = "scripts"
 # The attributes of an idempotency table (Powertools' defaults).
 IDEMPOTENCY_KEY = "id"
@@ -146,8 +144,8 @@ class SampleRun:
 
 
 @dataclass(frozen=True)
-class Application:
-    """One application: its jobs, its event handlers, its sample inputs."""
+class Definition:
+    """What one application runs in one stage: its jobs, its event handlers, its samples."""
 
     name: str
     jobs: tuple[GlueJobDefinition, ...] = ()
@@ -155,16 +153,3 @@ class Application:
     job_state_handlers: tuple[JobStateHandler, ...] = ()
     samples: Path | None = None
     sample_runs: tuple[SampleRun, ...] = ()
-
-
-class ApplicationFactory(Protocol):
-    """Builds an application's definition for one stage."""
-
-    def __call__(self, naming: StageNaming, settings: StageSettings) -> Application: ...
-
-
-def installed_applications(naming: StageNaming, settings: StageSettings) -> list[Application]:
-    """Every registered application, defined for one stage."""
-    entries = sorted(entry_points(group=APPLICATIONS_GROUP), key=lambda e: e.name)
-    factories: list[Callable[..., Application]] = [entry.load() for entry in entries]
-    return [factory(naming, settings) for factory in factories]

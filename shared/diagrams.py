@@ -17,6 +17,7 @@ from pathlib import Path
 from shared.assembly import SynthesizedStack
 from shared.config import PlatformConfig, StageName
 from shared.naming import AppName, PipelineNaming, StageNaming
+from shared.registry import definitions
 
 PIPELINE_TYPE = "AWS::CodePipeline::Pipeline"
 APPROVAL = "Approval"
@@ -155,7 +156,9 @@ def draw_deployment(layout: DeploymentLayout, out: Path) -> None:
 
 
 def draw_data_flow(config: PlatformConfig, stage: StageName, out: Path) -> None:
-    """docs/diagrams/data-flow.png: one file's way through a stage."""
+    """docs/diagrams/data-flow.png: how data moves through a stage, drawn from each registered
+    application's definition (its buckets, functions, queues, tables and jobs) and the
+    platform's monitoring."""
     from diagrams import Cluster, Diagram, Edge  # noqa: PLC0415
     from diagrams.aws.analytics import Glue, GlueDataCatalog  # noqa: PLC0415
     from diagrams.aws.compute import Lambda  # noqa: PLC0415
@@ -166,36 +169,44 @@ def draw_data_flow(config: PlatformConfig, stage: StageName, out: Path) -> None:
     from diagrams.aws.storage import SimpleStorageServiceS3Bucket as Bucket  # noqa: PLC0415
 
     n = StageNaming.of(config, stage)
+    glue_version = config.stages.get(stage).glue.version
     with Diagram(
-        f"One file through the {stage} stage",
+        f"Data through the {stage} stage",
         filename=str(out.with_suffix("")),
         outformat="png",
         show=False,
         direction="LR",
         graph_attr=GRAPH,
     ):
-        uploader = User("upload a .csv")
         with Cluster(f"{stage} account {n.account}"):
-            source = Bucket(f"{n.input_bucket}\n(quarantine/ keeps rejects)")
-            rule = Eventbridge(f"{n.trigger_rule}\nObject Created")
-            trigger = Lambda(n.trigger_function)
-            idempotency = Dynamodb(n.trigger_idempotency_table)
-            dead_letters = SQS(n.trigger_dead_letter_queue)
-            with Cluster(f"{n.file_processor_job} (Glue {config.stages.get(stage).glue.version})"):
-                job = Glue("sample -> plan ->\nArrow (small) or Spark (large)")
-            output = Bucket(f"{n.output_bucket}\n{{dataset}}/ingest_date=/, rejects/")
+            output = Bucket(n.output_bucket)
             catalog = GlueDataCatalog(n.database)
             state = Eventbridge(f"{n.job_state_rule}\nJob State Change")
             monitor = Lambda(n.run_monitor_function)
             metrics = Cloudwatch(f"metrics, alarms\n{n.dashboard}")
             alerts = SNS(n.alerts_topic)
-        uploader >> source >> rule >> trigger
-        trigger >> Edge(label="seen?") >> idempotency
-        trigger >> Edge(style="dashed", label="after retries") >> dead_letters
-        trigger >> Edge(label="StartJobRun --engine") >> job
-        job >> output
-        job >> Edge(label="tables, partitions") >> catalog
-        job >> Edge(style="dashed") >> state >> monitor >> metrics >> alerts
+            for definition in definitions(config, stage):
+                with Cluster(definition.name):
+                    jobs = [Glue(f"{job.name}\n(Glue {glue_version})") for job in definition.jobs]
+                    for handler in definition.handlers:
+                        uploads = User(f"uploads to {handler.bucket}")
+                        function = Lambda(handler.function_name)
+                        (
+                            uploads
+                            >> Bucket(handler.bucket)
+                            >> Eventbridge("Object Created")
+                            >> function
+                        )
+                        function >> Edge(label="seen?") >> Dynamodb(handler.idempotency_table)
+                        dead_letters = SQS(handler.dead_letter_queue)
+                        function >> Edge(style="dashed", label="after retries") >> dead_letters
+                        for job in jobs:
+                            function >> Edge(label="StartJobRun") >> job
+                    for job in jobs:
+                        job >> output
+                        job >> Edge(label="tables, partitions") >> catalog
+                        job >> Edge(style="dashed") >> state
+        state >> monitor >> metrics >> alerts
 
 
 def draw_all(

@@ -6,6 +6,7 @@ written once. Names carry the stage so that dev and prod can share one account i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -47,16 +48,62 @@ class Concern(StrEnum):
     CATALOG = "catalog"
     ACCESS = "access"
     AUDIT = "audit"
-    FILE_PROCESSOR = "file-processor"
-    LEGISLATORS = "legislators"
     MONITORING = "monitoring"
 
 
 # The stacks of each app's stage, in deployment order (each may depend on the ones before).
 APP_STACKS: dict[AppName, tuple[Concern, ...]] = {
     AppName.INFRASTRUCTURE: (Concern.STORAGE, Concern.AUDIT, Concern.CATALOG, Concern.ACCESS),
-    AppName.APPLICATIONS: (Concern.FILE_PROCESSOR, Concern.LEGISLATORS, Concern.MONITORING),
+    AppName.APPLICATIONS: (Concern.MONITORING,),
 }
+"""The applications app's stage also holds one stack per registered application, before these."""
+
+
+class NameKind(StrEnum):
+    """What a declared name names; each kind has its service's length and character limits."""
+
+    S3_BUCKET = "S3 bucket"
+    GLUE_JOB = "Glue job"
+    GLUE_DATABASE = "Glue database"
+    GLUE_CRAWLER = "Glue crawler"
+    LAMBDA_FUNCTION = "Lambda function"
+    LOG_GROUP = "log group"
+    IAM_ROLE = "IAM role"
+    EVENT_RULE = "EventBridge rule"
+    SCHEDULE = "EventBridge schedule"
+    SQS_QUEUE = "SQS queue"
+    SNS_TOPIC = "SNS topic"
+    DYNAMODB_TABLE = "DynamoDB table"
+    STATE_MACHINE = "state machine"
+    REST_API = "REST API"
+
+
+NAME_RULES: dict[NameKind, re.Pattern[str]] = {
+    NameKind.S3_BUCKET: re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"),
+    NameKind.GLUE_JOB: re.compile(r"[\w.-]{1,255}"),
+    NameKind.GLUE_DATABASE: re.compile(r"[a-z0-9_]{1,255}"),
+    NameKind.GLUE_CRAWLER: re.compile(r"[\w.-]{1,255}"),
+    NameKind.LAMBDA_FUNCTION: re.compile(r"[A-Za-z0-9_-]{1,64}"),
+    NameKind.LOG_GROUP: re.compile(r"[\w./#-]{1,512}"),
+    NameKind.IAM_ROLE: re.compile(r"[\w+=,.@-]{1,64}"),
+    NameKind.EVENT_RULE: re.compile(r"[\w.-]{1,64}"),
+    NameKind.SCHEDULE: re.compile(r"[\w.-]{1,64}"),
+    NameKind.SQS_QUEUE: re.compile(r"[A-Za-z0-9_-]{1,80}"),
+    NameKind.SNS_TOPIC: re.compile(r"[A-Za-z0-9_-]{1,256}"),
+    NameKind.DYNAMODB_TABLE: re.compile(r"[A-Za-z0-9_.-]{3,255}"),
+    NameKind.STATE_MACHINE: re.compile(r"[A-Za-z0-9_-]{1,80}"),
+    NameKind.REST_API: re.compile(r"[\w .-]{1,1024}"),
+}
+"""Which names each service accepts (its documented length and characters)."""
+
+
+def name_problem(kind: NameKind, name: str) -> str | None:
+    """Why ``name`` is not a valid name of ``kind``; None when it is."""
+    if NAME_RULES[kind].fullmatch(name):
+        return None
+    return f"{name!r} is not a valid {kind} name ({NAME_RULES[kind].pattern})"
+
+
 PIPELINE_ENVIRONMENT_TAG = "pipeline"
 TEST_PREFIX = "integration-tests/"
 
@@ -85,6 +132,23 @@ class StageNaming:
         target: AccountSettings = config.accounts.for_stage(stage)
         return cls(stage=stage, account=target.account_id, region=target.region)
 
+    # The rule: a name carries its stage (and a bucket its account too, being global)
+    def named(self, base: str) -> str:
+        """``base`` of this stage: ``FileProcessorV2`` -> ``FileProcessorV2-dev``."""
+        return f"{base}-{self.stage}"
+
+    def bucket(self, base: str) -> str:
+        """A bucket name of this stage: ``glue-input`` -> ``glue-input-dev-222222222222``."""
+        return f"{base}-{self.stage}-{self.account}"
+
+    def lambda_log_group(self, function_name: str) -> str:
+        """Where Lambda writes a function's logs."""
+        return f"/aws/lambda/{function_name}"
+
+    def application_stack(self, application: str) -> str:
+        """The stack of one registered application: ``glue-applications-{name}-{stage}``."""
+        return f"glue-{AppName.APPLICATIONS.value}-{application}-{self.stage}"
+
     # Buckets (spec: S3 Buckets)
     @property
     def input_bucket(self) -> str:
@@ -106,14 +170,6 @@ class StageNaming:
     @property
     def database(self) -> str:
         return f"glue_database_v2_{self.stage}"
-
-    @property
-    def file_processor_job(self) -> str:
-        return f"FileProcessorV2-{self.stage}"
-
-    @property
-    def legislators_job(self) -> str:
-        return f"ProcessLegislators-{self.stage}"
 
     @property
     def audit_trail(self) -> str:
@@ -148,10 +204,6 @@ class StageNaming:
         prefix = self.glue_log_group_prefix
         return (f"{prefix}/output", f"{prefix}/error")
 
-    @property
-    def trigger_rule(self) -> str:
-        return f"glue-object-created-{self.stage}"
-
     # Monitoring
     @property
     def alerts_topic(self) -> str:
@@ -167,7 +219,7 @@ class StageNaming:
 
     @property
     def run_monitor_log_group(self) -> str:
-        return f"/aws/lambda/{self.run_monitor_function}"
+        return self.lambda_log_group(self.run_monitor_function)
 
     @property
     def run_monitor_dead_letter_queue(self) -> str:
@@ -192,21 +244,6 @@ class StageNaming:
         return f"arn:{self.partition}:sns:{self.region}:{self.account}:{topic_name}"
 
     # Lambda (spec: Lambda Functions, Log Groups)
-    @property
-    def trigger_function(self) -> str:
-        return f"GlueTriggerLambda-{self.stage}"
-
-    @property
-    def trigger_log_group(self) -> str:
-        return f"/aws/lambda/{self.trigger_function}"
-
-    @property
-    def trigger_dead_letter_queue(self) -> str:
-        return f"GlueTriggerLambda-dlq-{self.stage}"
-
-    @property
-    def trigger_idempotency_table(self) -> str:
-        return f"GlueTriggerLambda-idempotency-{self.stage}"
 
     def dynamodb_table_arn(self, table_name: str) -> str:
         return f"arn:{self.partition}:dynamodb:{self.region}:{self.account}:table/{table_name}"
@@ -215,10 +252,6 @@ class StageNaming:
     @property
     def glue_service_role(self) -> str:
         return f"GlueServiceRole-{self.stage}"
-
-    @property
-    def trigger_role(self) -> str:
-        return f"GlueTriggerLambdaRole-{self.stage}"
 
     @property
     def test_role(self) -> str:

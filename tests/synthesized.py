@@ -38,6 +38,10 @@ class Synthesized:
         naming = StageNaming.of(self.config, stage)
         return self.template(naming.stack_name(self.app, concern))
 
+    def application_template(self, stage: StageName, application: str) -> Template:
+        """The stack of one registered application in ``stage``."""
+        return self.template(StageNaming.of(self.config, stage).application_stack(application))
+
     def pipeline_template(self) -> Template:
         return self.template(PipelineNaming(self.app).stack_name)
 

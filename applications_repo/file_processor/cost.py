@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 from applications_repo.file_processor.definition import TRIGGER_MEMORY_MB
 from applications_repo.file_processor.engine_choice import EngineChoice, choose
+from applications_repo.file_processor.settings import FileProcessorSettings
 from shared.config import StageSettings
 from shared.errors import PlatformError
 
@@ -131,12 +132,13 @@ def parse_mix(text: str) -> list[FileClass]:
 
 def estimate(
     settings: StageSettings,
+    own: FileProcessorSettings,
     mix: list[FileClass],
     prices: Prices = Prices(),
     assume: Assumptions = Assumptions(),
 ) -> Estimate:
     """The monthly cost of the stage's FileProcessorV2 for the file mix."""
-    accepted = [f for f in mix if f.size_bytes <= settings.trigger.max_object_bytes]
+    accepted = [f for f in mix if f.size_bytes <= own.max_object_bytes]
     rejected = [f for f in mix if f not in accepted]
     glue = [_glue_runs(settings, files, prices, assume) for files in accepted]
     files = sum(f.per_day for f in accepted) * DAYS_PER_MONTH

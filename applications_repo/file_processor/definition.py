@@ -1,18 +1,15 @@
-"""FileProcessorV2 as an application: its trigger, its job and its samples, for one stage."""
+"""What FileProcessorV2 runs in one stage: its trigger, its job and its samples."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from applications_repo.file_processor.engine_choice import EngineChoice
-from shared.application import (
-    FUNCTION_LOGGING,
-    Application,
-    GlueJobDefinition,
-    ObjectCreatedHandler,
-)
+from applications_repo.file_processor.metrics import TRIGGER_SERVICE
+from applications_repo.file_processor.names import FileProcessorNames
+from applications_repo.file_processor.settings import FileProcessorSettings
+from shared.application import FUNCTION_LOGGING, Definition, GlueJobDefinition, ObjectCreatedHandler
 from shared.config import StageSettings
-from shared.metrics import TRIGGER_SERVICE
 from shared.naming import QUARANTINE_PREFIX, StageNaming
 
 HERE = Path(__file__).parent
@@ -27,34 +24,41 @@ JOB_PACKAGES = (
     "shared.metrics",
     "shared.quarantine",
     "applications_repo.file_processor.job",
+    "applications_repo.file_processor.metrics",
 )
 JOB_RUNNER = "applications_repo.file_processor.job.entrypoint:run"
 SAMPLES = HERE / "samples"
 TRIGGER_MEMORY_MB = 128
 
 
-def trigger_environment(naming: StageNaming, settings: StageSettings) -> dict[str, str]:
+def trigger_environment(
+    naming: StageNaming, settings: StageSettings, own: FileProcessorSettings
+) -> dict[str, str]:
     """GlueTriggerLambda's environment."""
+    names = FileProcessorNames(naming)
     return {
-        "JOB_NAME": naming.file_processor_job,
+        "JOB_NAME": names.job,
         "OUTPUT_BUCKET": naming.output_bucket,
         "DATABASE": naming.database,
-        "MIN_OBJECT_BYTES": str(settings.trigger.min_object_bytes),
-        "MAX_OBJECT_BYTES": str(settings.trigger.max_object_bytes),
-        "IDEMPOTENCY_TABLE": naming.trigger_idempotency_table,
-        "IDEMPOTENCY_SECONDS": str(settings.trigger.idempotency_hours * 3600),
+        "MIN_OBJECT_BYTES": str(own.min_object_bytes),
+        "MAX_OBJECT_BYTES": str(own.max_object_bytes),
+        "IDEMPOTENCY_TABLE": names.idempotency_table,
+        "IDEMPOTENCY_SECONDS": str(own.idempotency_hours * 3600),
         "SINGLE_NODE_MAX_BYTES": str(settings.glue.single_node_max_bytes),
         **FUNCTION_LOGGING,
     }
 
 
-def application(naming: StageNaming, settings: StageSettings) -> Application:
+def definition(
+    naming: StageNaming, settings: StageSettings, own: FileProcessorSettings
+) -> Definition:
     """FileProcessorV2 of one stage."""
-    return Application(
-        name="file_processor",
+    names = FileProcessorNames(naming)
+    return Definition(
+        name="file-processor",
         jobs=(
             GlueJobDefinition(
-                name=naming.file_processor_job,
+                name=names.job,
                 description="CSV objects of the input bucket to Parquet tables of the catalog.",
                 script=JOB_SCRIPT,
                 packages=JOB_PACKAGES,
@@ -70,15 +74,15 @@ def application(naming: StageNaming, settings: StageSettings) -> Application:
         ),
         handlers=(
             ObjectCreatedHandler(
-                function_name=naming.trigger_function,
+                function_name=names.trigger_function,
                 module=TRIGGER_MODULE,
                 handler=TRIGGER_HANDLER,
                 bucket=naming.input_bucket,
                 excluded_prefix=QUARANTINE_PREFIX,
-                environment=trigger_environment(naming, settings),
+                environment=trigger_environment(naming, settings, own),
                 logger_name=TRIGGER_LOGGER,
-                dead_letter_queue=naming.trigger_dead_letter_queue,
-                idempotency_table=naming.trigger_idempotency_table,
+                dead_letter_queue=names.dead_letter_queue,
+                idempotency_table=names.idempotency_table,
             ),
         ),
         samples=SAMPLES,

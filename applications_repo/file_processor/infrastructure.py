@@ -1,4 +1,4 @@
-"""FileProcessorV2's stack: the trigger Lambda and its event wiring, and the Glue job."""
+"""FileProcessorV2's stack: the trigger Lambda, its role and event wiring, and the Glue job."""
 
 from __future__ import annotations
 
@@ -11,40 +11,41 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from applications_repo.file_processor.definition import TRIGGER_MEMORY_MB, application
+from applications_repo.file_processor.definition import TRIGGER_MEMORY_MB, definition
+from applications_repo.file_processor.names import FileProcessorNames
 from shared.application import IDEMPOTENCY_EXPIRY, IDEMPOTENCY_KEY, ObjectCreatedHandler
-from shared.config import StageSettings
+from shared.compliance import acknowledge
 from shared.constructs.functions import dead_letter_queue, function_target, handler_function
 from shared.constructs.glue_job import GlueSparkJob
 from shared.constructs.logging import LogsKey, encrypted_log_group
-from shared.naming import StageNaming
+from shared.constructs.shared_roles import allow, attach_to_role
+from shared.naming import QUARANTINE_PREFIX
+from shared.registry import AppContext
 
 TRIGGER_MODULES = (
     "shared.quarantine",
     "shared.metrics",
     "applications_repo.file_processor.engine_choice",
+    "applications_repo.file_processor.metrics",
 )
 EVENT_MAX_AGE = Duration.hours(6)
 
 
 class FileProcessorStack(Stack):
-    """GlueTriggerLambda-{stage}, fired by the input bucket's "Object Created" events through
-    an EventBridge rule, with an encrypted dead-letter queue; and FileProcessorV2-{stage}."""
+    """GlueTriggerLambda-{stage} with its role, fired by the input bucket's "Object Created"
+    events through an EventBridge rule, with an encrypted dead-letter queue; FileProcessorV2-
+    {stage}, and what it and its post-deploy tests may do beyond the shared roles."""
 
     def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        naming: StageNaming,
-        settings: StageSettings,
-        **kwargs: Any,
+        self, scope: Construct, construct_id: str, *, context: AppContext, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.naming = naming
-        definition = application(naming, settings)
-        [handler] = definition.handlers
-        [job] = definition.jobs
+        self.naming = n = context.naming
+        self.names = FileProcessorNames(n)
+        settings = context.settings
+        what = definition(n, settings, context.app)
+        [handler] = what.handlers
+        [job] = what.jobs
         self.key = self._logs_key()
         self.dead_letter_queue = dead_letter_queue(
             self,
@@ -67,46 +68,110 @@ class FileProcessorStack(Stack):
             ),
             removal_policy=RemovalPolicy.DESTROY,
         )
-        self.trigger = self._trigger_function(settings, handler)
+        self.trigger_role = self._trigger_role()
+        self.trigger = self._trigger_function(context, handler)
         self.rule = self._object_created_rule(handler)
         self.job = GlueSparkJob(
             self,
             "FileProcessor",
-            naming=naming,
+            naming=n,
             settings=settings.glue,
             definition=job,
             log_retention_days=settings.logs.lambda_retention_days,
         )
+        self._grant_shared_roles()
 
     def _logs_key(self) -> LogsKey:
+        names = self.names
         return LogsKey(
             self,
             "LogsKey",
             naming=self.naming,
-            alias=f"alias/{self.naming.trigger_function}-logs",
-            description=f"Encrypts the logs of {self.naming.trigger_function}.",
-            log_group_pattern=self.naming.trigger_log_group,
+            alias=f"alias/{names.trigger_function}-logs",
+            description=f"Encrypts the logs of {names.trigger_function}.",
+            log_group_pattern=names.trigger_log_group,
         )
 
+    def _trigger_role(self) -> iam.Role:
+        n, names = self.naming, self.names
+        role = iam.Role(
+            self,
+            "TriggerRole",
+            role_name=names.trigger_role,
+            description=f"Runs {names.trigger_function}: starts {names.job} runs.",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        )
+        log_group = n.log_group_arn(names.trigger_log_group)
+        input_objects = f"{n.bucket_arn(n.input_bucket)}/*"
+        quarantine_objects = f"{n.bucket_arn(n.input_bucket)}/{QUARANTINE_PREFIX}*"
+        policy = iam.ManagedPolicy(
+            self,
+            "TriggerPolicy",
+            description=f"What {names.trigger_function} may do.",
+            roles=[role],
+            statements=[
+                allow(
+                    "StartFileProcessorRuns",
+                    ["glue:StartJobRun", "glue:GetJobRuns"],
+                    [n.glue_job_arn(names.job)],
+                ),
+                allow(
+                    "WriteOwnLogs",
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    [log_group, f"{log_group}:log-stream:*"],
+                ),
+                allow(
+                    "SendFailedEventsToDeadLetterQueue",
+                    ["sqs:SendMessage"],
+                    [n.queue_arn(names.dead_letter_queue)],
+                ),
+                allow(
+                    "ReadRejectedUploads", ["s3:GetObject", "s3:GetObjectVersion"], [input_objects]
+                ),
+                allow("QuarantineRejectedUploads", ["s3:PutObject"], [quarantine_objects]),
+                allow(
+                    "RecordHandledEvents",
+                    [
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:UpdateItem",
+                        "dynamodb:DeleteItem",
+                    ],
+                    [n.dynamodb_table_arn(names.idempotency_table)],
+                ),
+            ],
+        )
+        acknowledge(
+            policy,
+            "IAM5",
+            "Log streams of the function's own log group are created at run time with "
+            "generated names; rejected uploads can be any key of the input bucket and are "
+            "copied only under its quarantine/ prefix.",
+            findings=[
+                f"Resource::{log_group}:log-stream:*",
+                f"Resource::{input_objects}",
+                f"Resource::{quarantine_objects}",
+            ],
+        )
+        return role
+
     def _trigger_function(
-        self, settings: StageSettings, handler: ObjectCreatedHandler
+        self, context: AppContext, handler: ObjectCreatedHandler
     ) -> lambda_.Function:
-        n = self.naming
+        n, names = self.naming, self.names
         log_group = encrypted_log_group(
             self,
             "TriggerLogGroup",
-            name=n.trigger_log_group,
-            days=settings.logs.lambda_retention_days,
+            name=names.trigger_log_group,
+            days=context.settings.logs.lambda_retention_days,
             key=self.key,
         )
         return handler_function(
             self,
             "TriggerFunction",
             handler,
-            description=f"Validates uploads to {n.input_bucket} and starts {n.file_processor_job}.",
-            role=iam.Role.from_role_arn(
-                self, "TriggerRole", n.role_arn(n.trigger_role), mutable=False
-            ),
+            description=f"Validates uploads to {n.input_bucket} and starts {names.job}.",
+            role=self.trigger_role.without_policy_updates(),
             log_group=log_group,
             dead_letters=self.dead_letter_queue,
             modules=TRIGGER_MODULES,
@@ -115,11 +180,10 @@ class FileProcessorStack(Stack):
         )
 
     def _object_created_rule(self, handler: ObjectCreatedHandler) -> events.Rule:
-        n = self.naming
         rule = events.Rule(
             self,
             "ObjectCreatedRule",
-            rule_name=n.trigger_rule,
+            rule_name=self.names.trigger_rule,
             description=f"Objects created in {handler.bucket}, outside its quarantine.",
             event_pattern=events.EventPattern(
                 source=["aws.s3"],
@@ -134,3 +198,42 @@ class FileProcessorStack(Stack):
             function_target(self.trigger, self.dead_letter_queue, max_event_age=EVENT_MAX_AGE)
         )
         return rule
+
+    def _grant_shared_roles(self) -> None:
+        """The job reads the input bucket and quarantines what it rejects; the post-deploy
+        tests run the job and read the dead-letter queue."""
+        n, names = self.naming, self.names
+        input_objects = f"{n.bucket_arn(n.input_bucket)}/*"
+        quarantine_objects = f"{n.bucket_arn(n.input_bucket)}/{QUARANTINE_PREFIX}*"
+        attach_to_role(
+            self,
+            "JobAccessPolicy",
+            role_name=n.glue_service_role,
+            description=f"What {names.job} reads and quarantines.",
+            statements=[
+                allow("ListInput", ["s3:ListBucket"], [n.bucket_arn(n.input_bucket)]),
+                allow("ReadInput", ["s3:GetObject", "s3:GetObjectVersion"], [input_objects]),
+                allow("QuarantineRejectedInput", ["s3:PutObject"], [quarantine_objects]),
+            ],
+            wildcards=[input_objects, quarantine_objects],
+            reason="The job reads any upload of the stage's input bucket (keys are the users' "
+            "file names) and writes only under its quarantine/ prefix.",
+        )
+        attach_to_role(
+            self,
+            "TestAccessPolicy",
+            role_name=n.test_role,
+            description=f"What the post-deploy tests of {names.job} may do.",
+            statements=[
+                allow(
+                    "RunFileProcessor",
+                    ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:GetJob"],
+                    [n.glue_job_arn(names.job)],
+                ),
+                allow(
+                    "ReadDeadLetterQueue",
+                    ["sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+                    [n.queue_arn(names.dead_letter_queue)],
+                ),
+            ],
+        )

@@ -1,11 +1,12 @@
-"""ProcessLegislators as an application: its job and its sample data, for one stage."""
+"""What ProcessLegislators runs in one stage: its job and its sample data."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from shared.application import Application, GlueJobDefinition, SampleRun
-from shared.config import StageSettings
+from applications_repo.legislators.names import LegislatorsNames
+from applications_repo.legislators.settings import LegislatorsSettings
+from shared.application import Definition, GlueJobDefinition, SampleRun
 from shared.naming import StageNaming
 
 HERE = Path(__file__).parent
@@ -16,23 +17,24 @@ SAMPLES = HERE / "samples"
 INPUT_ARGUMENT = "input_uri"
 
 
-def application(naming: StageNaming, settings: StageSettings) -> Application:
+def definition(naming: StageNaming, own: LegislatorsSettings) -> Definition:
     """ProcessLegislators of one stage."""
-    return Application(
+    job = LegislatorsNames(naming).job
+    return Definition(
         name="legislators",
         jobs=(
             GlueJobDefinition(
-                name=naming.legislators_job,
+                name=job,
                 description="Joins persons, memberships and organizations into their history.",
                 script=JOB_SCRIPT,
                 packages=JOB_PACKAGES,
                 arguments={
-                    INPUT_ARGUMENT: settings.legislators.input_uri,
+                    INPUT_ARGUMENT: own.input_uri,
                     "output_bucket": naming.output_bucket,
                     "database": naming.database,
                 },
                 runner=JOB_RUNNER,
             ),
         ),
-        sample_runs=(SampleRun(naming.legislators_job, SAMPLES, settings.legislators.input_uri),),
+        sample_runs=(SampleRun(job, SAMPLES, own.input_uri),),
     )

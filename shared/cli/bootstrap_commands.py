@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 from shared.bootstrap import execution_policies, execution_policy_name, policy_digest
 from shared.config import PlatformConfig, StageName, load_config
-from shared.naming import APP_STACKS, AppName, Concern, PipelineNaming, StageNaming
+from shared.naming import AppName, PipelineNaming, StageNaming
+from shared.registry import stage_stacks
 from shared.storage_plan import bucket_plans
 
 CDK = "npx cdk"
@@ -211,12 +212,8 @@ def teardown_commands(config: PlatformConfig) -> str:
     lines += ["#    that depend on it."]
     for stage in reversed(StageName):
         naming = StageNaming.of(config, stage)
-        has_trail = config.stages.get(stage).audit.trail
         for app in reversed(AppName):
-            for concern in reversed(APP_STACKS[app]):
-                if concern is Concern.AUDIT and not has_trail:
-                    continue
-                stack = naming.stack_name(app, concern)
+            for stack in reversed(stage_stacks(config, app, stage)):
                 lines += [
                     f"aws cloudformation delete-stack --stack-name {stack} --profile {stage}",
                     f"aws cloudformation wait stack-delete-complete --stack-name {stack} "

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 import yaml
 
-from shared.config import load_config, resolve_config_path
+from shared.config import PlatformConfig, load_config, resolve_config_path
 from shared.config.models import StageName
 from shared.errors import ConfigError
 from shared.naming import StageNaming
+from shared.registry import registered
 
 INVALID_CONFIG_EXIT_CODE = 2
 
@@ -36,7 +38,9 @@ def show_config(args: argparse.Namespace) -> int:
     config = load_config(args.file)
     print(f"# {resolve_config_path(args.file)}")
     document = config.model_dump(mode="json")
-    document["names"] = {stage.value: _names(StageNaming.of(config, stage)) for stage in StageName}
+    document["names"] = {
+        stage.value: _names(config, StageNaming.of(config, stage)) for stage in StageName
+    }
     print(yaml.safe_dump(document, sort_keys=False, width=100), end="")
     return 0
 
@@ -65,14 +69,16 @@ def validate_config(args: argparse.Namespace) -> int:
     return 0
 
 
-def _names(naming: StageNaming) -> dict[str, str]:
-    return {
+def _names(config: PlatformConfig, naming: StageNaming) -> dict[str, Any]:
+    """The platform's shared names, then each registered application's declared names."""
+    platform: dict[str, Any] = {
         "input_bucket": naming.input_bucket,
         "output_bucket": naming.output_bucket,
         "assets_bucket": naming.assets_bucket,
         "database": naming.database,
-        "file_processor_job": naming.file_processor_job,
-        "legislators_job": naming.legislators_job,
-        "trigger_function": naming.trigger_function,
         "test_role": naming.role_arn(naming.test_role),
     }
+    for application in registered():
+        declared = application.names(application.context(config, naming.stage))
+        platform[application.name] = {d.name: str(d.kind) for d in declared}
+    return platform

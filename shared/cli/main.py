@@ -1,7 +1,6 @@
 """``gdp``'s argument parsing and dispatch; subcommands live in their own modules.
 
-Applications add subcommands through the ``gdp.commands`` entry-point group: each entry point
-is a function ``register(subparsers)`` that adds its parsers and sets ``handler``.
+Each registered application adds its own subcommands (``Application.register_commands``).
 """
 
 from __future__ import annotations
@@ -9,9 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from importlib.metadata import entry_points
 
 from shared.cli import (
+    apps_command,
     bootstrap_commands,
     config_commands,
     docs_command,
@@ -21,9 +20,10 @@ from shared.cli import (
     synth_command,
 )
 from shared.errors import PlatformError
+from shared.registry import registered
 
-PLUGIN_GROUP = "gdp.commands"
 BUILT_IN = (
+    apps_command,
     run_command,
     config_commands,
     synth_command,
@@ -43,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for module in BUILT_IN:
         module.register(subparsers)
-    for entry_point in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
-        entry_point.load()(subparsers)
+    for application in registered():
+        application.register_commands(subparsers)
     return parser
 
 

@@ -16,6 +16,7 @@ from shared.config.models import (
     AccountSettings,
     GlueSettings,
     PlatformConfig,
+    Settings,
     StageName,
     StageSettings,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "AccountSettings",
     "GlueSettings",
     "PlatformConfig",
+    "Settings",
     "StageName",
     "StageSettings",
     "load_config",

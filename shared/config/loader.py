@@ -28,6 +28,7 @@ CONFIG_CONTEXT_KEY = "config"
 ACCOUNT_ENV_VAR = "CDK_DEFAULT_ACCOUNT"
 REGION_ENV_VAR = "CDK_DEFAULT_REGION"
 STAGE_DEFAULTS_KEY = "stage_defaults"
+APPLICATIONS_KEY = "applications"
 
 Path_ = tuple[str | int, ...]
 
@@ -79,12 +80,80 @@ def load_config(
         raise ConfigError(
             [f"{label}: {STAGE_DEFAULTS_KEY}: {defaults!r} is not a mapping of settings{where}"]
         )
+    applications = document.get(APPLICATIONS_KEY)
+    if applications is not None and not isinstance(applications, dict):
+        line = lines.get((APPLICATIONS_KEY,))
+        where = f" (line {line})" if line else ""
+        raise ConfigError(
+            [f"{label}: {APPLICATIONS_KEY}: {applications!r} is not a mapping of settings{where}"]
+        )
     raw = _resolve(document, environ)
+    problems: list[str] = []
+    sections = {stage: _pop_applications(raw, stage) for stage in StageName}
     try:
-        return PlatformConfig.model_validate(raw)
+        config = PlatformConfig.model_validate(raw)
     except ValidationError as error:
-        problems = _describe_errors(error, document, lines, label)
-        raise ConfigError(problems) from None
+        problems += _describe_errors(error.errors(include_url=False), document, lines, label)
+    validated = _validate_applications(sections, document, lines, label, problems)
+    if problems:
+        raise ConfigError(problems)
+    stages = {
+        stage.value: config.stages.get(stage).model_copy(update={"applications": validated[stage]})
+        for stage in StageName
+    }
+    return config.model_copy(update={"stages": config.stages.model_copy(update=stages)})
+
+
+def _pop_applications(raw: dict[str, Any], stage: StageName) -> Any:
+    """Take a stage's merged application sections out of the platform's settings."""
+    block = (raw.get("stages") or {}).get(stage.value)
+    return block.pop(APPLICATIONS_KEY, {}) if isinstance(block, dict) else {}
+
+
+def _validate_applications(
+    sections: Mapping[StageName, Any],
+    document: dict[str, Any],
+    lines: dict[Path_, int],
+    label: str,
+    problems: list[str],
+) -> dict[StageName, dict[str, Any]]:
+    """Each registered application's section of each stage, validated by its own model."""
+    models = _application_models()
+    validated: dict[StageName, dict[str, Any]] = {}
+    for stage, section in sections.items():
+        where: Path_ = ("stages", stage.value, APPLICATIONS_KEY)
+        validated[stage] = {}
+        if not isinstance(section, dict):
+            problems += _describe_errors(
+                [{"type": "dict_type", "loc": where, "input": section, "msg": ""}],
+                document,
+                lines,
+                label,
+            )
+            continue
+        for name in section:
+            if name not in models:
+                item = {"type": "extra_forbidden", "loc": (*where, name), "input": section[name]}
+                found = _describe_errors([{**item, "msg": ""}], document, lines, label)
+                problems += [p for p in found if p not in problems]
+        for name, model in models.items():
+            try:
+                validated[stage][name] = model.model_validate(section.get(name) or {})
+            except ValidationError as error:
+                items = [
+                    {**item, "loc": (*where, name, *item["loc"])}
+                    for item in error.errors(include_url=False)
+                ]
+                found = _describe_errors(items, document, lines, label)
+                problems += [p for p in found if p not in problems]
+    return validated
+
+
+def _application_models() -> dict[str, type[BaseModel]]:
+    """The settings model of every registered application, by name."""
+    from shared.registry import registered  # noqa: PLC0415 (the registry imports the config)
+
+    return {app.name: app.settings_model for app in registered()}
 
 
 def _display_name(path: Path) -> str:
@@ -142,15 +211,16 @@ def _resolve(document: dict[str, Any], environ: Mapping[str, str]) -> dict[str, 
     """Apply stage presets and ``stage_defaults``, and the account fallbacks."""
     raw = copy.deepcopy(document)
     defaults = raw.pop(STAGE_DEFAULTS_KEY, None) or {}
+    applications = raw.pop(APPLICATIONS_KEY, None) or {}
     stages = raw.get("stages") or {}
     if isinstance(stages, dict):
         merged = dict(stages)
         for stage in StageName:
             own = stages.get(stage.value) or {}
             if isinstance(own, dict):
-                merged[stage.value] = _deep_merge(
-                    _deep_merge(STAGE_PRESETS[stage.value], defaults), own
-                )
+                base = _deep_merge(STAGE_PRESETS[stage.value], defaults)
+                base = _deep_merge(base, {APPLICATIONS_KEY: applications})
+                merged[stage.value] = _deep_merge(base, own)
         raw["stages"] = merged
 
     accounts = raw.setdefault("accounts", {})
@@ -178,10 +248,10 @@ def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[st
 
 
 def _describe_errors(
-    error: ValidationError, document: dict[str, Any], lines: dict[Path_, int], label: str
+    items: Any, document: dict[str, Any], lines: dict[Path_, int], label: str
 ) -> list[str]:
     problems: list[str] = []
-    for item in error.errors(include_url=False):
+    for item in items:
         location = _source_location(tuple(item["loc"]), document)
         where = f" (line {lines[location]})" if location in lines else ""
         field = _dotted(location) or "(top level)"
@@ -197,6 +267,8 @@ def _source_location(location: Path_, document: dict[str, Any]) -> Path_:
         rest = location[2:]
         if _has_path(document.get("stages"), location[1:]):
             return location
+        if rest[:1] == (APPLICATIONS_KEY,) and _has_path(document.get(APPLICATIONS_KEY), rest[1:]):
+            return rest
         if _has_path(document.get(STAGE_DEFAULTS_KEY), rest):
             return (STAGE_DEFAULTS_KEY, *rest)
     return location
@@ -268,7 +340,15 @@ def _unknown_key(location: Path_) -> str:
 def _allowed_keys(location: Path_) -> list[str]:
     """Field names of the settings object at ``location``."""
     model: Any = PlatformConfig
-    if location[:1] == (STAGE_DEFAULTS_KEY,):
+    if location[:1] == (APPLICATIONS_KEY,):
+        location = ("stages", "dev", *location)
+    if location[:3] in (("stages", s.value, APPLICATIONS_KEY) for s in StageName):
+        models = _application_models()
+        if len(location) == 3:
+            return list(models)
+        model = models.get(str(location[3]))
+        location = location[4:]
+    elif location[:1] == (STAGE_DEFAULTS_KEY,):
         model = PlatformConfig.model_fields["stages"].annotation.model_fields["dev"].annotation
         location = location[1:]
     for key in location:
@@ -283,7 +363,7 @@ def _allowed_keys(location: Path_) -> list[str]:
     if isinstance(model, type) and issubclass(model, BaseModel):
         names = list(model.model_fields)
         if model is PlatformConfig:
-            names.append(STAGE_DEFAULTS_KEY)
+            names += [STAGE_DEFAULTS_KEY, APPLICATIONS_KEY]
         return names
     return []
 

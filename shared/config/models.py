@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -266,32 +266,10 @@ class AlarmSettings(Settings):
     lambda_error_rate_percent: Percent = 5.0
     """Alarm when more than this share of Lambda invocations failed. Spec: 002 Alerting Thresholds,
     "Lambda Errors | Error rate > 5%"."""
-    rejected_files_percent: Percent = 20.0
-    """Alarm when the trigger refused more than this share of the files received. Spec: none."""
     rejected_rows_percent: Percent = 5.0
     """Alarm when more than this share of the rows read were rejected. Spec: none."""
     evaluation_minutes: Annotated[int, Field(ge=5, le=1440)] = 60
     """The window every rate is computed over. Spec: none."""
-
-
-class TriggerSettings(Settings):
-    """What the trigger Lambda accepts."""
-
-    min_object_bytes: PositiveInt = 1
-    """Smallest object the trigger accepts (empty files are rejected). Spec: none."""
-    max_object_bytes: PositiveInt = 10 * 1024**3
-    """Largest object the trigger accepts. Spec: none (002 Expected Performance goes to "> 1GB")."""
-    idempotency_hours: Annotated[int, Field(ge=1, le=720)] = 24
-    """A repeated event within this window is recognised and not run again. Spec: none."""
-
-    @model_validator(mode="after")
-    def _bounds_ordered(self) -> TriggerSettings:
-        if self.max_object_bytes < self.min_object_bytes:
-            raise ValueError(
-                f"max_object_bytes ({self.max_object_bytes}) is below "
-                f"min_object_bytes ({self.min_object_bytes})"
-            )
-        return self
 
 
 S3_URI_PATTERN = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$")
@@ -304,22 +282,6 @@ def _s3_prefix_uri(value: str) -> str:
 
 
 S3PrefixUri = Annotated[str, AfterValidator(_s3_prefix_uri)]
-
-
-class LegislatorsSettings(Settings):
-    """ProcessLegislators' input: persons, memberships and organizations as JSON lines."""
-
-    input_uri: S3PrefixUri = "s3://awsglue-datasets/examples/us-legislators/all/"
-    """Where ProcessLegislators reads persons, memberships and organizations. Spec: 002 Glue
-    Resources, "ProcessLegislators" (AWS Glue's legislators example data)."""
-
-    @property
-    def input_bucket(self) -> str:
-        return self.input_uri.removeprefix("s3://").split("/", 1)[0]
-
-    @property
-    def input_prefix(self) -> str:
-        return self.input_uri.removeprefix("s3://").split("/", 1)[1]
 
 
 class AuditSettings(Settings):
@@ -354,12 +316,11 @@ class StageSettings(Settings):
     """Log retention."""
     alarms: AlarmSettings = AlarmSettings()
     """Alarm thresholds."""
-    trigger: TriggerSettings = TriggerSettings()
-    """What the trigger Lambda accepts."""
-    legislators: LegislatorsSettings = LegislatorsSettings()
-    """ProcessLegislators' input."""
     audit: AuditSettings = AuditSettings()
     """The API audit trail."""
+    applications: dict[str, Any] = Field(default_factory=dict)
+    """Each registered application's own settings for this stage, validated by its model (in
+    the file: ``applications.<name>``, then ``stages.<stage>.applications.<name>``)."""
 
 
 # What differs between the stages before the config file says anything: prod waits for a
@@ -411,6 +372,10 @@ class PlatformConfig(Settings):
     """The pipelines' own settings."""
     stages: Stages = Stages()
     """Per-stage settings (in the file: stage_defaults, then stages.dev / stages.prod)."""
+
+    def application_settings(self, stage: StageName | str, name: str) -> Any:
+        """The settings section of application ``name`` in ``stage``."""
+        return self.stages.get(StageName(stage)).applications[name]
 
     @property
     def single_account(self) -> bool:

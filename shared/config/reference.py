@@ -14,8 +14,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from shared.config.loader import STAGE_DEFAULTS_KEY
-from shared.config.models import STAGE_PRESETS, PlatformConfig, StageSettings
+from shared.config.loader import APPLICATIONS_KEY, STAGE_DEFAULTS_KEY
+from shared.config.models import STAGE_PRESETS, PlatformConfig, StageName, StageSettings
+from shared.registry import registered
 
 SPEC_MARKER = "Spec:"
 STAGE_LOCATION = f"{STAGE_DEFAULTS_KEY} / stages.dev / stages.prod"
@@ -61,7 +62,16 @@ def sections(config: PlatformConfig) -> list[Section]:
         Section(STAGE_LOCATION, StageSettings, dev),
         *(
             Section(f"{STAGE_LOCATION}: {name}", type(getattr(dev, name)), getattr(dev, name))
-            for name in ("glue", "storage", "logs", "alarms", "trigger", "legislators")
+            for name, info in StageSettings.model_fields.items()
+            if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)
+        ),
+        *(
+            Section(
+                f"{APPLICATIONS_KEY}.{app.name} / stages.<stage>.{APPLICATIONS_KEY}.{app.name}",
+                app.settings_model,
+                config.application_settings(StageName.DEV, app.name),
+            )
+            for app in registered()
         ),
     ]
 
@@ -71,7 +81,9 @@ def rows(section: Section) -> Iterator[FieldRow]:
     schema = section.model.model_json_schema()
     for name, info in section.model.model_fields.items():
         annotation = info.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if name == APPLICATIONS_KEY or (
+            isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        ):
             continue
         meaning, _, spec = " ".join((info.description or "").split()).partition(SPEC_MARKER)
         yield FieldRow(
@@ -143,7 +155,10 @@ def render(config: PlatformConfig) -> str:
         "errors, and every problem names the file, the field, the value and the line.",
         "",
         "Stage settings are resolved in this order: the stage's presets, then",
-        f"`{STAGE_DEFAULTS_KEY}`, then the stage's own block under `stages`. The presets:",
+        f"`{STAGE_DEFAULTS_KEY}`, then the stage's own block under `stages`. Each registered",
+        f"application's section (`{APPLICATIONS_KEY}.<name>`, validated by the application's",
+        f"own model) is overridden the same way by `stages.<stage>.{APPLICATIONS_KEY}.<name>`.",
+        "The presets:",
         f"{presets}. An `account_id` or `region` left out is taken from",
         "`CDK_DEFAULT_ACCOUNT` / `CDK_DEFAULT_REGION`.",
         "",

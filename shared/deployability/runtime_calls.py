@@ -26,7 +26,7 @@ from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
 
-from shared.application import Application, JobStateHandler, ObjectCreatedHandler
+from shared.application import Definition, JobStateHandler, ObjectCreatedHandler
 from shared.deployability.deliveries import glue_log_groups, key_policy, role_policy_documents
 from shared.deployability.iam_policy import Principal, Request, evaluate
 from shared.deployability.stage_templates import Resource, StageTemplates
@@ -68,7 +68,7 @@ def declared_calls(dotted: str) -> tuple[Declared, ...]:
 
 
 def runtime_calls(
-    stage: StageTemplates, naming: StageNaming, applications: Sequence[Application]
+    stage: StageTemplates, naming: StageNaming, applications: Sequence[Definition]
 ) -> list[RuntimeCall]:
     """Every call the stage's functions and jobs make, with the role they make it with."""
     functions = {stage.name(f): f for f in stage.of_type("AWS::Lambda::Function")}

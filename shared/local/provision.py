@@ -15,7 +15,7 @@ import boto3
 from shared.application import (
     IDEMPOTENCY_EXPIRY,
     IDEMPOTENCY_KEY,
-    Application,
+    Definition,
     GlueJobDefinition,
     default_arguments,
     scripts_prefix,
@@ -34,7 +34,7 @@ def provision_stage(
     aws: LocalAws,
     naming: StageNaming,
     settings: StageSettings,
-    applications: Sequence[Application],
+    applications: Sequence[Definition],
 ) -> None:
     """Create the stage's buckets, catalog database, Glue jobs (with their code in the assets
     bucket) and dead-letter queues."""

@@ -18,13 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shared.application import Application, installed_applications
+from shared.application import Definition
 from shared.config import REPOSITORY_ROOT, PlatformConfig, StageName
 from shared.errors import PlatformError
 from shared.local.aws import LocalAws
 from shared.local.event_bus import LocalEventBus
 from shared.local.glue_executor import FAILED, LocalGlueExecutor, RunRecord
 from shared.local.provision import alerts_inbox, provision_stage
+from shared.local.report import relative, render_table, where_to_look
+from shared.monitoring.definition import stage_definitions
 from shared.naming import StageNaming
 
 WORK_ROOT = REPOSITORY_ROOT / ".local-run"
@@ -81,7 +83,7 @@ class LocalStage:
     ) -> None:
         self.naming = StageNaming.of(config, stage)
         self.settings = config.stages.get(stage)
-        self.applications: list[Application] = installed_applications(self.naming, self.settings)
+        self.applications: list[Definition] = stage_definitions(config, stage)
         self.workdir = Path(workdir)
         self.logs_dir = self.workdir / "logs"
         self.progress = progress
@@ -219,7 +221,7 @@ class LocalStage:
         state = record.state
         note = ""
         if record.state == FAILED:
-            note = f"{record.error} (log: {_relative(record.log_file)})"
+            note = f"{record.error} (log: {relative(record.log_file)})"
         elif str(getattr(result, "status", "")) == "REJECTED":
             state, note = "REJECTED", f"rejected by the job: {result.error}"
             if getattr(result, "quarantine", None):
@@ -276,7 +278,7 @@ class LocalStage:
         return total
 
 
-def sample_files(applications: Sequence[Application]) -> list[tuple[Path, str]]:
+def sample_files(applications: Sequence[Definition]) -> list[tuple[Path, str]]:
     """Each application's sample files, keyed by their path under its samples folder."""
     files = []
     for application in applications:
@@ -345,86 +347,9 @@ def run_locally(
     return 1 if failed or dead else 0
 
 
-COLUMNS = ("input", "run", "state", "read", "written", "rejected", "output", "seconds")
-
-
-def render_table(rows: Sequence[SummaryRow]) -> str:
-    """The summary as an aligned text table."""
-    cells = [COLUMNS] + [
-        (
-            row.input,
-            row.run_id,
-            row.state,
-            _number(row.rows_read),
-            _number(row.rows_written),
-            _number(row.rows_rejected),
-            row.output or "-",
-            f"{row.seconds:.1f}" if row.seconds is not None else "-",
-        )
-        for row in rows
-    ]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
-    numeric = {3, 4, 5, 7}
-    lines = []
-    for line in cells:
-        lines.append(
-            "  ".join(
-                value.rjust(widths[i]) if i in numeric else value.ljust(widths[i])
-                for i, value in enumerate(line)
-            ).rstrip()
-        )
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def where_to_look(local: LocalStage, dead_letters: int, *, keep: bool) -> str:
-    """Endpoint, buckets, logs, and (when the server stays up) commands to paste."""
-    n = local.naming
-    queues = ", ".join(local.dead_letter_queues())
-    lines = [
-        f"endpoint      {local.aws.endpoint}",
-        f"input         s3://{n.input_bucket}/",
-        f"output        s3://{n.output_bucket}/ (tables in {n.database})",
-        f"dead letters  {dead_letters} in {queues}",
-        f"logs          {_relative(local.logs_dir)}/",
-    ]
-    if not keep:
-        lines.append("(the local AWS stops now; `.venv/bin/gdp run --keep` keeps it up to explore)")
-        return "\n".join(lines)
-    endpoint = f"aws --endpoint-url {local.aws.endpoint}"
-    environment = " ".join(
-        f"{k}={v}"
-        for k, v in local.aws.environment.items()
-        if k.startswith("AWS_") and k != "AWS_ENDPOINT_URL"
-    )
-    lines += [
-        "",
-        "The local AWS stays up until Ctrl-C. In another shell:",
-        f"  export {environment}",
-        f"  {endpoint} s3 ls s3://{n.output_bucket}/ --recursive",
-        f"  {endpoint} glue get-tables --database-name {n.database} --query 'TableList[].Name'",
-        f"  {endpoint} glue get-job-runs --job-name {n.file_processor_job}",
-        f"  {endpoint} s3 cp my.csv s3://{n.input_bucket}/my/my.csv   # processed like the samples",
-    ]
-    return "\n".join(lines)
-
-
 def _wait_for_interrupt(out: Output) -> None:
     try:
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
         out("stopping the local AWS")
-
-
-def _number(value: int | None) -> str:
-    return "-" if value is None else str(value)
-
-
-def _relative(path: Path | None) -> str:
-    if path is None:
-        return "-"
-    try:
-        return str(path.relative_to(REPOSITORY_ROOT))
-    except ValueError:
-        return str(path)

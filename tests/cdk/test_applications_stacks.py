@@ -7,6 +7,9 @@ import json
 
 import pytest
 
+from applications_repo.file_processor.application import FILE_PROCESSOR
+from applications_repo.file_processor.names import FileProcessorNames
+from applications_repo.legislators.names import LegislatorsNames
 from shared.application import FUNCTION_LOGGING, scripts_prefix
 from shared.config import StageName
 from shared.constructs.functions import LAMBDA_RUNTIME
@@ -30,29 +33,41 @@ def only(template, kind: str, properties: dict | None = None) -> dict:
 def test_trigger_function_follows_the_spec_table(applications, stage):
     n = StageNaming.of(applications.config, stage)
     settings = applications.config.stages.get(stage)
-    template = applications.stage_template(stage, Concern.FILE_PROCESSOR)
-    function = only(template, "AWS::Lambda::Function", {"FunctionName": n.trigger_function})
+    own = FILE_PROCESSOR.context(applications.config, stage).app
+    template = applications.application_template(stage, "file-processor")
+    function = only(
+        template, "AWS::Lambda::Function", {"FunctionName": FileProcessorNames(n).trigger_function}
+    )
     assert function["Runtime"] == LAMBDA_RUNTIME.name
     assert runtime_version(function["Runtime"]) >= (3, 12)
     assert (function["Timeout"], function["MemorySize"]) == (30, 128)
-    assert function["Role"] == n.role_arn(n.trigger_role)
+    [role_id] = template.find_resources(
+        "AWS::IAM::Role", {"Properties": {"RoleName": FileProcessorNames(n).trigger_role}}
+    )
+    assert function["Role"] == {"Fn::GetAtt": [role_id, "Arn"]}
     assert function["Environment"]["Variables"] == {
-        "JOB_NAME": n.file_processor_job,
+        "JOB_NAME": FileProcessorNames(n).job,
         "OUTPUT_BUCKET": n.output_bucket,
         "DATABASE": n.database,
-        "MIN_OBJECT_BYTES": str(settings.trigger.min_object_bytes),
-        "MAX_OBJECT_BYTES": str(settings.trigger.max_object_bytes),
+        "MIN_OBJECT_BYTES": str(own.min_object_bytes),
+        "MAX_OBJECT_BYTES": str(own.max_object_bytes),
         "SINGLE_NODE_MAX_BYTES": str(settings.glue.single_node_max_bytes),
-        "IDEMPOTENCY_TABLE": n.trigger_idempotency_table,
-        "IDEMPOTENCY_SECONDS": str(settings.trigger.idempotency_hours * 3600),
+        "IDEMPOTENCY_TABLE": FileProcessorNames(n).idempotency_table,
+        "IDEMPOTENCY_SECONDS": str(own.idempotency_hours * 3600),
         **FUNCTION_LOGGING,
     }
-    table = only(template, "AWS::DynamoDB::GlobalTable", {"TableName": n.trigger_idempotency_table})
+    table = only(
+        template,
+        "AWS::DynamoDB::GlobalTable",
+        {"TableName": FileProcessorNames(n).idempotency_table},
+    )
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
     assert table["Replicas"][0]["PointInTimeRecoverySpecification"] == {
         "PointInTimeRecoveryEnabled": True
     }
-    log_group = only(template, "AWS::Logs::LogGroup", {"LogGroupName": n.trigger_log_group})
+    log_group = only(
+        template, "AWS::Logs::LogGroup", {"LogGroupName": FileProcessorNames(n).trigger_log_group}
+    )
     assert log_group["RetentionInDays"] == settings.logs.lambda_retention_days == 14
     assert "KmsKeyId" in log_group
 
@@ -60,8 +75,8 @@ def test_trigger_function_follows_the_spec_table(applications, stage):
 @pytest.mark.parametrize("stage", STAGES)
 def test_object_created_events_of_the_input_bucket_reach_the_trigger(applications, stage):
     n = StageNaming.of(applications.config, stage)
-    template = applications.stage_template(stage, Concern.FILE_PROCESSOR)
-    rule = only(template, "AWS::Events::Rule", {"Name": n.trigger_rule})
+    template = applications.application_template(stage, "file-processor")
+    rule = only(template, "AWS::Events::Rule", {"Name": FileProcessorNames(n).trigger_rule})
     assert rule["EventPattern"] == {
         "source": ["aws.s3"],
         "detail-type": ["Object Created"],
@@ -77,11 +92,13 @@ def test_object_created_events_of_the_input_bucket_reach_the_trigger(application
 @pytest.mark.parametrize("stage", STAGES)
 def test_failed_invocations_end_in_an_encrypted_dead_letter_queue(applications, stage):
     n = StageNaming.of(applications.config, stage)
-    template = applications.stage_template(stage, Concern.FILE_PROCESSOR)
-    queue = only(template, "AWS::SQS::Queue", {"QueueName": n.trigger_dead_letter_queue})
+    template = applications.application_template(stage, "file-processor")
+    queue = only(
+        template, "AWS::SQS::Queue", {"QueueName": FileProcessorNames(n).dead_letter_queue}
+    )
     assert queue["SqsManagedSseEnabled"] is True
     [(queue_id, _)] = template.find_resources(
-        "AWS::SQS::Queue", {"Properties": {"QueueName": n.trigger_dead_letter_queue}}
+        "AWS::SQS::Queue", {"Properties": {"QueueName": FileProcessorNames(n).dead_letter_queue}}
     ).items()
     config = only(template, "AWS::Lambda::EventInvokeConfig")
     assert config["MaximumRetryAttempts"] == 2
@@ -94,13 +111,16 @@ def test_failed_invocations_end_in_an_encrypted_dead_letter_queue(applications, 
 
 
 @pytest.mark.parametrize("stage", STAGES)
-@pytest.mark.parametrize("job", ["file_processor_job", "legislators_job"])
-def test_glue_jobs_follow_the_spec_table(applications, stage, job):
+@pytest.mark.parametrize(
+    ("application", "names"),
+    [("file-processor", FileProcessorNames), ("legislators", LegislatorsNames)],
+)
+def test_glue_jobs_follow_the_spec_table(applications, stage, application, names):
     n = StageNaming.of(applications.config, stage)
     glue = applications.config.stages.get(stage).glue
-    name = getattr(n, job)
-    concern = Concern.FILE_PROCESSOR if job == "file_processor_job" else Concern.LEGISLATORS
-    properties = only(applications.stage_template(stage, concern), "AWS::Glue::Job", {"Name": name})
+    name = names(n).job
+    template = applications.application_template(stage, application)
+    properties = only(template, "AWS::Glue::Job", {"Name": name})
     prefix = f"s3://{n.assets_bucket}/{scripts_prefix(name)}"
     assert properties["Command"] == {
         "Name": "glueetl",
@@ -129,10 +149,10 @@ def test_glue_jobs_follow_the_spec_table(applications, stage, job):
 @pytest.mark.parametrize("stage", STAGES)
 def test_job_code_is_deployed_to_the_assets_bucket(applications, stage):
     n = StageNaming.of(applications.config, stage)
-    template = applications.stage_template(stage, Concern.FILE_PROCESSOR)
+    template = applications.application_template(stage, "file-processor")
     deployment = only(template, "Custom::CDKBucketDeployment")
     assert deployment["DestinationBucketName"] == n.assets_bucket
-    assert deployment["DestinationBucketKeyPrefix"] == scripts_prefix(n.file_processor_job)
+    assert deployment["DestinationBucketKeyPrefix"] == scripts_prefix(FileProcessorNames(n).job)
 
 
 def test_the_apps_share_nothing_through_cloudformation_exports(applications):
@@ -197,3 +217,86 @@ def test_each_stage_waits_for_its_infrastructures_contract(applications, infrast
             f"{publishing_stack(stage_naming)}/0f0e"
         )
         assert evaluate([test_policy], Request("cloudformation:DescribeStacks", stack)).allowed
+
+
+def role(template, role_name: str) -> dict:
+    [resource] = template.find_resources(
+        "AWS::IAM::Role", {"Properties": {"RoleName": role_name}}
+    ).values()
+    return resource["Properties"]
+
+
+def managed_policy_statements(template, description_fragment: str) -> list[dict]:
+    policies = template.find_resources("AWS::IAM::ManagedPolicy")
+    [policy] = [
+        p for p in policies.values() if description_fragment in p["Properties"]["Description"]
+    ]
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def policy_roles(template, description_fragment: str) -> list:
+    policies = template.find_resources("AWS::IAM::ManagedPolicy")
+    [policy] = [
+        p for p in policies.values() if description_fragment in p["Properties"]["Description"]
+    ]
+    return policy["Properties"]["Roles"]
+
+
+def statement(statements: list[dict], sid: str) -> dict:
+    return next(s for s in statements if s.get("Sid") == sid)
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_trigger_role_may_only_start_this_stages_file_processor(applications, stage):
+    n = StageNaming.of(applications.config, stage)
+    names = FileProcessorNames(n)
+    template = applications.application_template(stage, "file-processor")
+    trust = role(template, names.trigger_role)["AssumeRolePolicyDocument"]["Statement"]
+    assert trust[0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+    statements = managed_policy_statements(template, f"What {names.trigger_function} may do")
+    start = statement(statements, "StartFileProcessorRuns")
+    assert "glue:StartJobRun" in start["Action"]
+    assert as_list(start["Resource"]) == [n.glue_job_arn(names.job)]
+    logs = statement(statements, "WriteOwnLogs")
+    assert all(r.startswith(n.log_group_arn(names.trigger_log_group)) for r in logs["Resource"])
+    glue_statements = [
+        s for s in statements if any(a.startswith("glue:") for a in as_list(s["Action"]))
+    ]
+    assert glue_statements == [start]
+    role_ids = list(
+        template.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": names.trigger_role}})
+    )
+    grants = [
+        p
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role_ids[0]} in p["Properties"]["Roles"]
+    ]
+    assert grants == [], "the trigger role's one policy is the managed one above"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_application_grants_the_shared_roles_only_its_own_inputs_and_jobs(applications, stage):
+    n = StageNaming.of(applications.config, stage)
+    processor = applications.application_template(stage, "file-processor")
+    assert policy_roles(processor, "What FileProcessorV2") == [n.glue_service_role]
+    read = statement(managed_policy_statements(processor, "What FileProcessorV2"), "ReadInput")
+    assert as_list(read["Resource"]) == [f"{n.bucket_arn(n.input_bucket)}/*"]
+    assert "s3:PutObject" not in as_list(read["Action"])
+    tests = managed_policy_statements(processor, "post-deploy tests of FileProcessorV2")
+    assert as_list(statement(tests, "RunFileProcessor")["Resource"]) == [
+        n.glue_job_arn(FileProcessorNames(n).job)
+    ]
+    legislators = applications.application_template(stage, "legislators")
+    own = FILE_PROCESSOR.context(applications.config, stage).config.application_settings(
+        stage, "legislators"
+    )
+    assert policy_roles(legislators, "What ProcessLegislators") == [n.glue_service_role]
+    reads = statement(
+        managed_policy_statements(legislators, "What ProcessLegislators"), "ReadLegislatorsInput"
+    )
+    assert as_list(reads["Resource"]) == [f"{n.bucket_arn(own.input_bucket)}/{own.input_prefix}*"]
+    assert policy_roles(legislators, "post-deploy tests of ProcessLegislators") == [n.test_role]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from shared.config import StageName
 from shared.diagrams import deployment_layout
-from shared.naming import APP_STACKS, AppName, PipelineNaming, StageNaming
+from shared.naming import AppName, PipelineNaming, StageNaming
+from shared.registry import stage_stacks
 
 
 def test_the_layout_shows_every_stage_stack_in_its_account(infrastructure, applications):
@@ -18,9 +19,7 @@ def test_the_layout_shows_every_stage_stack_in_its_account(infrastructure, appli
         naming = StageNaming.of(config, account.stage)
         assert account.account == naming.account
         for app in AppName:
-            assert sorted(account.stacks[app]) == sorted(
-                naming.stack_name(app, concern) for concern in APP_STACKS[app]
-            )
+            assert sorted(account.stacks[app]) == sorted(stage_stacks(config, app, account.stage))
     for pipeline in layout.pipelines:
         naming = PipelineNaming(pipeline.app)
         assert pipeline.name == naming.pipeline

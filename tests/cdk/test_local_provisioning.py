@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from moto.s3.models import s3_backends
 
-from shared.application import installed_applications
 from shared.config import StageName
 from shared.local.aws import QUEUING_ATTRIBUTE, LocalAws
 from shared.local.provision import provision_stage
+from shared.monitoring.definition import stage_definitions
 from shared.naming import StageNaming
 
 STAGE = StageName.DEV
@@ -30,7 +30,7 @@ def provisioned(platform_config):
     naming = StageNaming.of(platform_config, STAGE)
     settings = platform_config.stages.get(STAGE)
     with LocalAws(naming) as aws:
-        provision_stage(aws, naming, settings, installed_applications(naming, settings))
+        provision_stage(aws, naming, settings, stage_definitions(platform_config, STAGE))
         yield aws
 
 

@@ -8,6 +8,9 @@ import json
 
 import pytest
 
+from applications_repo.file_processor.application import FILE_PROCESSOR
+from applications_repo.file_processor.names import FileProcessorNames
+from applications_repo.legislators.names import LegislatorsNames
 from shared.config import StageName
 from shared.constructs.functions import LAMBDA_RUNTIME
 from shared.naming import Concern, StageNaming
@@ -39,7 +42,7 @@ def test_every_platform_log_group_keeps_its_days_and_is_encrypted(
         if isinstance(g.get("LogGroupName"), str)
     }
     expected = {
-        n.trigger_log_group: settings.logs.lambda_retention_days,
+        FileProcessorNames(n).trigger_log_group: settings.logs.lambda_retention_days,
         n.run_monitor_log_group: settings.logs.lambda_retention_days,
         **dict.fromkeys(n.glue_log_groups, settings.logs.glue_retention_days),
     }
@@ -63,24 +66,24 @@ def test_alarms_follow_the_config_and_notify_the_alerts_topic(applications, stag
     found = alarms(applications, stage)
     period = thresholds.evaluation_minutes * 60
     expected = {
-        n.alarm(n.file_processor_job, "failure-rate"): (
+        n.alarm(FileProcessorNames(n).job, "failure-rate"): (
             thresholds.job_failure_rate_percent,
             "100 * p / (p + w)",
         ),
-        n.alarm(n.legislators_job, "failure-rate"): (
+        n.alarm(LegislatorsNames(n).job, "failure-rate"): (
             thresholds.job_failure_rate_percent,
             "100 * p / (p + w)",
         ),
-        n.alarm(n.file_processor_job, "rejected-rows"): (
+        n.alarm(FileProcessorNames(n).job, "rejected-rows"): (
             thresholds.rejected_rows_percent,
             "100 * p / w",
         ),
-        n.alarm(n.trigger_function, "error-rate"): (
+        n.alarm(FileProcessorNames(n).trigger_function, "error-rate"): (
             thresholds.lambda_error_rate_percent,
             "100 * p / w",
         ),
-        n.alarm(n.trigger_function, "rejected-files"): (
-            thresholds.rejected_files_percent,
+        n.alarm(FileProcessorNames(n).trigger_function, "rejected-files"): (
+            FILE_PROCESSOR.context(applications.config, stage).app.rejected_files_percent,
             "100 * p / w",
         ),
     }
@@ -92,13 +95,13 @@ def test_alarms_follow_the_config_and_notify_the_alerts_topic(applications, stag
         assert {m["MetricStat"]["Period"] for m in alarm["Metrics"] if "MetricStat" in m} == {
             period
         }
-    for job in (n.file_processor_job, n.legislators_job):
+    for job in (FileProcessorNames(n).job, LegislatorsNames(n).job):
         duration = found[n.alarm(job, "duration")]
         assert duration["MetricName"] == "JobRunDurationRatio"
         assert duration["Threshold"] == thresholds.duration_factor == 2
         assert duration["Statistic"] == "Maximum" and duration["Period"] == period
     for function, queue in (
-        (n.trigger_function, n.trigger_dead_letter_queue),
+        (FileProcessorNames(n).trigger_function, FileProcessorNames(n).dead_letter_queue),
         (n.run_monitor_function, n.run_monitor_dead_letter_queue),
     ):
         dead = found[n.alarm(function, "dead-letters")]
@@ -163,13 +166,15 @@ def test_finished_runs_of_the_stage_reach_the_run_monitor(applications, stage):
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_the_dashboard_shows_files_runs_durations_rows_errors_and_dead_letters(applications, stage):
+def test_the_dashboard_shows_own_counts_runs_durations_rows_errors_and_dead_letters(
+    applications, stage
+):
     n = StageNaming.of(applications.config, stage)
     [dashboard] = stage_resources(applications, stage, "AWS::CloudWatch::Dashboard")
     assert dashboard["DashboardName"] == n.dashboard
     body = json.dumps(dashboard["DashboardBody"])
     for title in (
-        "Files in",
+        "Applications' own counts",
         "Runs by state",
         "Run duration (s)",
         "Rows written and rejected",

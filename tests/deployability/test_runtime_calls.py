@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.application import installed_applications
+from applications_repo.file_processor.names import FileProcessorNames
+from applications_repo.legislators.names import LegislatorsNames
 from shared.config import StageName
 from shared.deployability.runtime_calls import (
     DeclarationError,
@@ -13,14 +14,14 @@ from shared.deployability.runtime_calls import (
     problems,
     runtime_calls,
 )
+from shared.monitoring.definition import stage_definitions
 from shared.naming import StageNaming
 from tests.deployability.test_deliveries import planted, resources_of
 
 
 def calls_of(stage, config, stage_name=StageName.DEV):
     naming = StageNaming.of(config, stage_name)
-    applications = installed_applications(naming, config.stages.get(stage_name))
-    return runtime_calls(stage, naming, applications)
+    return runtime_calls(stage, naming, stage_definitions(config, stage_name))
 
 
 @pytest.mark.parametrize("stage_name", list(StageName), ids=lambda s: s.value)
@@ -33,19 +34,27 @@ def test_every_role_allows_the_calls_of_its_code(
     calls = calls_of(stage, platform_config, stage_name)
     owners = {c.owner for c in calls}
     naming = StageNaming.of(platform_config, stage_name)
-    assert {naming.trigger_function, naming.file_processor_job, naming.legislators_job} <= owners
+    assert {
+        FileProcessorNames(naming).trigger_function,
+        FileProcessorNames(naming).job,
+        LegislatorsNames(naming).job,
+    } <= owners
     assert problems(stage, calls) == []
 
 
 def test_the_calls_resolve_to_the_stages_resources(dev_stage, platform_config):
     naming = StageNaming.of(platform_config, StageName.DEV)
     trigger = [
-        c for c in calls_of(dev_stage, platform_config) if c.owner == naming.trigger_function
+        c
+        for c in calls_of(dev_stage, platform_config)
+        if c.owner == FileProcessorNames(naming).trigger_function
     ]
     resources = {(c.request.action, c.request.resource) for c in trigger}
-    assert ("glue:StartJobRun", naming.glue_job_arn(naming.file_processor_job)) in resources
+    assert ("glue:StartJobRun", naming.glue_job_arn(FileProcessorNames(naming).job)) in resources
     assert ("s3:PutObject", f"{naming.bucket_arn(naming.input_bucket)}/quarantine/*") in resources
-    assert all(c.role_arn == naming.role_arn(naming.trigger_role) for c in trigger)
+    assert all(
+        c.role_arn == naming.role_arn(FileProcessorNames(naming).trigger_role) for c in trigger
+    )
 
 
 def test_a_dropped_grant_names_the_function_the_action_and_the_resource(dev_stage, platform_config):

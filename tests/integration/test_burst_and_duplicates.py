@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from applications_repo.file_processor.names import FileProcessorNames
 from shared.cli.main import main
 from tests.post_deploy.checks import parquet_row_count
 
@@ -29,7 +30,7 @@ def test_a_burst_of_uploads_is_queued_and_every_file_processed_once(local_stage,
     assert [row.state for row in rows] == ["SUCCEEDED"] * BURST, [r.note for r in rows]
     assert len({row.run_id for row in rows}) == BURST
     glue = local_stage.session.client("glue")
-    runs = glue.get_job_runs(JobName=local_stage.naming.file_processor_job)["JobRuns"]
+    runs = glue.get_job_runs(JobName=FileProcessorNames(local_stage.naming).job)["JobRuns"]
     burst_runs = [r for r in runs if r["Arguments"]["--source_key"].startswith("burst/")]
     assert len(burst_runs) == BURST
     assert any(record.queued for record in local_stage.executor.runs.values())
@@ -52,7 +53,7 @@ def test_an_event_delivered_twice_gives_one_run_and_one_output(local_stage, tmp_
     # THEN it is recognised as a duplicate: no second run, one set of output rows
     assert delivery.outcome == "STARTED" and delivery.duplicates == 1
     glue = local_stage.session.client("glue")
-    runs = glue.get_job_runs(JobName=local_stage.naming.file_processor_job)["JobRuns"]
+    runs = glue.get_job_runs(JobName=FileProcessorNames(local_stage.naming).job)["JobRuns"]
     assert [r["Arguments"]["--source_key"] for r in runs].count("twice/once.csv") == 1
     s3 = local_stage.session.client("s3")
     assert parquet_row_count(s3, local_stage.naming.output_bucket, "twice/") == 2

@@ -9,6 +9,7 @@ from urllib.parse import quote_plus
 
 import pytest
 
+from applications_repo.file_processor.names import FileProcessorNames
 from shared.cli.main import main
 from shared.local.provision import create_job
 from tests.post_deploy.checks import wait_for_run
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.integration
 def test_a_refused_event_ends_in_the_dead_letter_queue(local_stage, tmp_path):
     # GIVEN the FileProcessor job is gone, so that every StartJobRun is refused
     naming = local_stage.naming
-    local_stage.session.client("glue").delete_job(JobName=naming.file_processor_job)
+    local_stage.session.client("glue").delete_job(JobName=FileProcessorNames(naming).job)
     source = tmp_path / "refused file.csv"
     source.write_text("a,b\n1,2\n")
     # WHEN a CSV is uploaded
@@ -34,7 +35,7 @@ def test_a_refused_event_ends_in_the_dead_letter_queue(local_stage, tmp_path):
     # THEN the event was tried three times and then dead-lettered with the error
     assert (delivery.outcome, delivery.attempts) == ("DEAD_LETTERED", 3)
     sqs = local_stage.session.client("sqs")
-    url = sqs.get_queue_url(QueueName=naming.trigger_dead_letter_queue)["QueueUrl"]
+    url = sqs.get_queue_url(QueueName=FileProcessorNames(naming).dead_letter_queue)["QueueUrl"]
     [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)[
         "Messages"
     ]
@@ -52,7 +53,7 @@ def test_gdp_reprocess_redrives_the_dead_letters(local_stage, capsys):
         j
         for app in local_stage.applications
         for j in app.jobs
-        if j.name == naming.file_processor_job
+        if j.name == FileProcessorNames(naming).job
     ]
     session = local_stage.session
     create_job(
@@ -71,7 +72,7 @@ def test_gdp_reprocess_redrives_the_dead_letters(local_stage, capsys):
     assert redrive["object"] == f"s3://{naming.input_bucket}/refused/refused file.csv"
     run = wait_for_run(
         session.client("glue"),
-        naming.file_processor_job,
+        FileProcessorNames(naming).job,
         argument="source_key",
         value="refused/refused file.csv",
         timeout_seconds=120,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from applications_repo.file_processor.names import FileProcessorNames
+
 pytestmark = pytest.mark.integration
 
 
@@ -24,7 +26,7 @@ def test_a_failed_run_is_reported_with_its_error_log_and_alert(local_stage, tmp_
     glue = local_stage.session.client("glue")
     [run] = [
         r
-        for r in glue.get_job_runs(JobName=naming.file_processor_job)["JobRuns"]
+        for r in glue.get_job_runs(JobName=FileProcessorNames(naming).job)["JobRuns"]
         if r["Arguments"]["--source_key"] == "doomed/doomed.csv"
     ]
     assert run["JobRunState"] == "FAILED" and "EntityNotFoundException" in run["ErrorMessage"]
@@ -33,5 +35,5 @@ def test_a_failed_run_is_reported_with_its_error_log_and_alert(local_stage, tmp_
     # AND the run monitor alerted the stage's topic with the job, the run and the source
     [subject] = local_stage.alerts()
     assert subject.startswith(
-        f"[dev] {naming.file_processor_job} FAILED: s3://{naming.input_bucket}/doomed/"
+        f"[dev] {FileProcessorNames(naming).job} FAILED: s3://{naming.input_bucket}/doomed/"
     )

@@ -9,6 +9,7 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
+from applications_repo.file_processor.names import FileProcessorNames
 from shared.local.run import sample_files
 from shared.quarantine import QUARANTINE_PREFIX, REASON_SUFFIX
 from tests.post_deploy.checks import parquet_row_count
@@ -38,7 +39,7 @@ def test_every_csv_sample_ran_to_success_and_the_empty_one_started_nothing(proce
     assert processed["broken/empty.csv"].state == "REJECTED"
     assert "empty file (0 bytes)" in processed["broken/empty.csv"].note
     glue = local_stage.session.client("glue")
-    runs = glue.get_job_runs(JobName=local_stage.naming.file_processor_job)["JobRuns"]
+    runs = glue.get_job_runs(JobName=FileProcessorNames(local_stage.naming).job)["JobRuns"]
     sources = {run["Arguments"]["--source_key"] for run in runs}
     assert {key for key in processed if key.endswith(".csv")} - sources == {"broken/empty.csv"}
     assert {run["JobRunState"] for run in runs} == {"SUCCEEDED"}

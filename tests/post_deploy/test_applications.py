@@ -9,6 +9,8 @@ import pytest
 
 from applications_repo.file_processor.definition import SAMPLES
 from applications_repo.file_processor.job.layout import OutputLayout, dataset_name, source_id
+from applications_repo.file_processor.names import FileProcessorNames
+from applications_repo.legislators.names import LegislatorsNames
 from shared.naming import TEST_PREFIX
 from tests.post_deploy.checks import parquet_row_count, wait_for_run
 
@@ -31,7 +33,7 @@ def test_an_uploaded_csv_becomes_parquet(aws_session, naming, uploaded, run_poll
     glue, s3 = aws_session.client("glue"), aws_session.client("s3")
     run = wait_for_run(
         glue,
-        naming.file_processor_job,
+        FileProcessorNames(naming).job,
         argument="source_key",
         value=key,
         timeout_seconds=run_polling.timeout_seconds,
@@ -53,10 +55,12 @@ def test_an_uploaded_csv_becomes_parquet(aws_session, naming, uploaded, run_poll
 def test_process_legislators_succeeds(aws_session, naming, run_polling):
     glue = aws_session.client("glue")
     marker = uuid.uuid4().hex
-    glue.start_job_run(JobName=naming.legislators_job, Arguments={"--post_deploy_run": marker})
+    glue.start_job_run(
+        JobName=LegislatorsNames(naming).job, Arguments={"--post_deploy_run": marker}
+    )
     run = wait_for_run(
         glue,
-        naming.legislators_job,
+        LegislatorsNames(naming).job,
         argument="post_deploy_run",
         value=marker,
         timeout_seconds=run_polling.timeout_seconds,

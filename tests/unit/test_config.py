@@ -84,7 +84,12 @@ def test_error_names_file_field_value_and_line(tmp_path):
         ("stage_defaults.logs.glue_retention_days", 31, "31 is not a CloudWatch Logs retention"),
         ("stage_defaults.alarms.duration_factor", 1, "1 should be greater than 1"),
         ("stages.dev.approval_required", "perhaps", "'perhaps' is not true or false"),
-        ("stages.prod.trigger.min_object_bytes", -1, "-1 should be greater than 0"),
+        (
+            "stages.prod.applications.file-processor.min_object_bytes",
+            -1,
+            "-1 should be greater than 0",
+        ),
+        ("applications.legislators.input_uri", "http://x", "is not an S3 location"),
     ],
 )
 def test_each_kind_of_invalid_value_is_reported(tmp_path, field, value, message):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from applications_repo.file_processor.names import FileProcessorNames
+from applications_repo.legislators.names import LegislatorsNames
 from shared.config import StageName, load_config
 from shared.naming import AppName, Concern, PipelineNaming, StageNaming, partition
 
@@ -13,16 +15,16 @@ def test_stage_names_follow_the_spec():
     assert dev.output_bucket == "glue-output-dev-222222222222"
     assert dev.assets_bucket == "glue-assets-v2-dev-222222222222"
     assert dev.database == "glue_database_v2_dev"
-    assert dev.file_processor_job == "FileProcessorV2-dev"
-    assert dev.legislators_job == "ProcessLegislators-dev"
-    assert dev.trigger_function == "GlueTriggerLambda-dev"
-    assert dev.trigger_log_group == "/aws/lambda/GlueTriggerLambda-dev"
+    assert FileProcessorNames(dev).job == "FileProcessorV2-dev"
+    assert LegislatorsNames(dev).job == "ProcessLegislators-dev"
+    assert FileProcessorNames(dev).trigger_function == "GlueTriggerLambda-dev"
+    assert FileProcessorNames(dev).trigger_log_group == "/aws/lambda/GlueTriggerLambda-dev"
     assert dev.glue_service_role == "GlueServiceRole-dev"
     assert dev.test_role == "GlueTestRole-dev"
     prod = StageNaming.of(config, "prod")
     assert prod.input_bucket == "glue-input-prod-333333333333"
     assert prod.role_arn(prod.test_role) == "arn:aws:iam::333333333333:role/GlueTestRole-prod"
-    assert prod.glue_job_arn(prod.file_processor_job) == (
+    assert prod.glue_job_arn(FileProcessorNames(prod).job) == (
         "arn:aws:glue:us-east-1:333333333333:job/FileProcessorV2-prod"
     )
 

@@ -7,7 +7,7 @@ starts nothing. When Glue refuses a run (for
 example ConcurrentRunsExceededException) the handler raises, so that Lambda retries the event
 and, when the retries are spent, sends it to the dead-letter queue: no event is lost.
 
-The function ships this module, ``shared/quarantine.py`` and Powertools.
+The function ships this module, its metric names, ``shared/quarantine.py`` and Powertools.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
+from applications_repo.file_processor import metrics as own
 from applications_repo.file_processor.engine_choice import EngineChoice, choose
 from shared import metrics as names
 from shared.quarantine import quarantine, quarantine_calls
@@ -54,8 +55,8 @@ AWS_CALLS = (
     ),
 )
 """The AWS calls this function makes (checked against its role by tests/deployability)."""
-logger = Logger(service=names.TRIGGER_SERVICE)
-metrics = Metrics(namespace=names.NAMESPACE, service=names.TRIGGER_SERVICE)
+logger = Logger(service=own.TRIGGER_SERVICE)
+metrics = Metrics(namespace=names.NAMESPACE, service=own.TRIGGER_SERVICE)
 
 
 @dataclass(frozen=True)
@@ -163,19 +164,19 @@ def process_event(
     refuses the run."""
     obj = UploadedObject.from_event(event)
     logger.append_keys(object=obj.uri, version_id=obj.version_id, size=obj.size)
-    metrics.add_metric(name=names.FILES_RECEIVED, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=own.FILES_RECEIVED, unit=MetricUnit.Count, value=1)
     refused = rejection(obj, config)
     if refused:
         logger.warning("object rejected", extra={"reason": refused.message})
-        metrics.add_metric(name=names.FILES_REJECTED, unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=own.FILES_REJECTED, unit=MetricUnit.Count, value=1)
         with single_metric(
-            name=names.FILES_REJECTED_BY_REASON,
+            name=own.FILES_REJECTED_BY_REASON,
             unit=MetricUnit.Count,
             value=1,
             namespace=names.NAMESPACE,
-            default_dimensions={names.SERVICE_DIMENSION: names.TRIGGER_SERVICE},
+            default_dimensions={names.SERVICE_DIMENSION: own.TRIGGER_SERVICE},
         ) as metric:
-            metric.add_dimension(names.REASON_DIMENSION, refused.code)
+            metric.add_dimension(own.REASON_DIMENSION, refused.code)
         kept = quarantine(
             aws.s3,
             bucket=obj.bucket,
@@ -191,15 +192,15 @@ def process_event(
             "reason": refused.message,
             "quarantine": kept,
         }
-    metrics.add_metric(name=names.FILES_ACCEPTED, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=own.FILES_ACCEPTED, unit=MetricUnit.Count, value=1)
     try:
         run = aws.glue.start_job_run(JobName=config.job_name, Arguments=job_arguments(obj, config))
     except ClientError as error:
         code = error.response["Error"]["Code"]
-        metrics.add_metric(name=names.RUNS_REFUSED, unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=own.RUNS_REFUSED, unit=MetricUnit.Count, value=1)
         logger.error("Glue refused the run; the event will be retried", extra={"error": code})
         raise
-    metrics.add_metric(name=names.RUNS_STARTED, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=own.RUNS_STARTED, unit=MetricUnit.Count, value=1)
     logger.info("run started", extra={"job_name": config.job_name, "job_run_id": run["JobRunId"]})
     return {"status": "STARTED", "object": obj.uri, "job_run_id": run["JobRunId"]}
 
@@ -221,7 +222,7 @@ def clients() -> Clients:
 def _recognised_duplicate(response: Any, record: DataRecord) -> Any:
     """A repeated event: the first delivery's outcome is returned, marked as a duplicate."""
     logger.info("duplicate event: returning the first delivery's outcome")
-    metrics.add_metric(name=names.DUPLICATE_EVENTS, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=own.DUPLICATE_EVENTS, unit=MetricUnit.Count, value=1)
     return {**response, "duplicate": True}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from applications_repo.file_processor.application import FILE_PROCESSOR
 from applications_repo.file_processor.cost import (
     DAYS_PER_MONTH,
     Assumptions,
@@ -18,7 +19,8 @@ from shared.cli.main import main
 from shared.config import StageName, load_config
 from shared.errors import PlatformError
 
-SETTINGS = load_config(environ={}).stages.get(StageName.PROD)
+CONTEXT = FILE_PROCESSOR.context(load_config(environ={}), StageName.PROD)
+SETTINGS, OWN = CONTEXT.settings, CONTEXT.app
 GB = 1_000_000_000
 
 
@@ -38,7 +40,7 @@ def test_a_bad_mix_is_one_line_naming_the_item(mix):
 
 
 def test_small_files_take_arrow_at_the_floor_and_pay_glues_minimum():
-    [runs] = estimate(SETTINGS, [FileClass(10, 1_000_000)]).glue
+    [runs] = estimate(SETTINGS, OWN, [FileClass(10, 1_000_000)]).glue
     assert (runs.engine, runs.workers) == ("arrow", SETTINGS.glue.min_workers)
     assert runs.runs_per_month == 10 * DAYS_PER_MONTH
     billed_seconds = Prices().glue_minimum_seconds
@@ -48,21 +50,21 @@ def test_small_files_take_arrow_at_the_floor_and_pay_glues_minimum():
 
 def test_files_above_the_single_node_threshold_take_spark_on_every_worker():
     large = SETTINGS.glue.single_node_max_bytes + 1
-    [runs] = estimate(SETTINGS, [FileClass(1, large)]).glue
+    [runs] = estimate(SETTINGS, OWN, [FileClass(1, large)]).glue
     assert (runs.engine, runs.workers) == ("spark", SETTINGS.glue.max_workers)
     work = large / 1e6 / (Assumptions().spark_mb_per_s_per_executor * (runs.workers - 1))
     assert runs.seconds_per_run == pytest.approx(Assumptions().glue_start_seconds + work, abs=0.1)
 
 
 def test_files_above_the_trigger_limit_cost_no_glue_and_are_listed():
-    too_big = SETTINGS.trigger.max_object_bytes + 1
-    result = estimate(SETTINGS, [FileClass(1, too_big), FileClass(1, 1_000_000)])
+    too_big = OWN.max_object_bytes + 1
+    result = estimate(SETTINGS, OWN, [FileClass(1, too_big), FileClass(1, 1_000_000)])
     assert [g.files.size_bytes for g in result.glue] == [1_000_000]
     assert result.rejected == [FileClass(1, too_big)]
 
 
 def test_storage_follows_the_lifecycle_days():
-    result = estimate(SETTINGS, [FileClass(1, GB)])
+    result = estimate(SETTINGS, OWN, [FileClass(1, GB)])
     [storage] = [line for line in result.lines if line.item.startswith("S3 storage")]
     days = SETTINGS.storage
     expected = days.input_expiration_days + 0.3 * days.output_expiration_days
@@ -70,8 +72,8 @@ def test_storage_follows_the_lifecycle_days():
 
 
 def test_cost_grows_with_the_number_of_files():
-    one = estimate(SETTINGS, [FileClass(100, 50_000_000)]).total_usd
-    two = estimate(SETTINGS, [FileClass(200, 50_000_000)]).total_usd
+    one = estimate(SETTINGS, OWN, [FileClass(100, 50_000_000)]).total_usd
+    two = estimate(SETTINGS, OWN, [FileClass(200, 50_000_000)]).total_usd
     assert two == pytest.approx(2 * one)
 
 
@@ -81,7 +83,7 @@ def test_gdp_cost_prints_the_estimate_with_its_prices(capsys):
     assert "FileProcessorV2 in prod" in out
     assert f"${Prices().glue_dpu_hour}/DPU-hour" in out
     assert "total" in out and "Assumptions:" in out
-    assert render("prod", SETTINGS, estimate(SETTINGS, parse_mix("100x10MB"))) in out
+    assert render("prod", SETTINGS, estimate(SETTINGS, OWN, parse_mix("100x10MB"))) in out
 
 
 def test_gdp_cost_refuses_a_bad_mix_with_exit_2(capsys):

@@ -12,6 +12,7 @@ import requests
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from applications_repo.file_processor.names import FileProcessorNames
 from applications_repo.file_processor.runtime import trigger
 from applications_repo.file_processor.runtime.trigger import Clients, TriggerConfig, process_event
 from shared.config import StageName, load_config
@@ -22,7 +23,7 @@ from shared.quarantine import MAX_COPY_BYTES, QUARANTINE_PREFIX, REASON_SUFFIX
 
 NAMING = StageNaming.of(load_config(environ={}), StageName.DEV)
 CONFIG = TriggerConfig(
-    job_name=NAMING.file_processor_job,
+    job_name=FileProcessorNames(NAMING).job,
     output_bucket=NAMING.output_bucket,
     database=NAMING.database,
     min_object_bytes=1,
@@ -31,7 +32,7 @@ CONFIG = TriggerConfig(
 )
 
 
-FUNCTION = NAMING.trigger_function
+FUNCTION = FileProcessorNames(NAMING).trigger_function
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def aws(monkeypatch):
     with mock_aws():
         glue = boto3.client("glue", region_name=NAMING.region)
         glue.create_job(
-            Name=NAMING.file_processor_job,
+            Name=FileProcessorNames(NAMING).job,
             Role=NAMING.role_arn(NAMING.glue_service_role),
             Command={"Name": "glueetl", "ScriptLocation": "s3://assets/script.py"},
             ExecutionProperty={"MaxConcurrentRuns": 3},
@@ -52,7 +53,7 @@ def aws(monkeypatch):
             Bucket=NAMING.input_bucket, VersioningConfiguration={"Status": "Enabled"}
         )
         boto3.client("dynamodb", region_name=NAMING.region).create_table(
-            TableName=NAMING.trigger_idempotency_table,
+            TableName=FileProcessorNames(NAMING).idempotency_table,
             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
@@ -82,7 +83,7 @@ def event_for(key: str, size: int = 100, version_id: str | None = "v1"):
 
 
 def started_runs(aws) -> list[dict]:
-    return aws.glue.get_job_runs(JobName=NAMING.file_processor_job)["JobRuns"]
+    return aws.glue.get_job_runs(JobName=FileProcessorNames(NAMING).job)["JobRuns"]
 
 
 def test_a_csv_starts_the_file_processor_with_arguments_naming_the_object(aws):
@@ -210,7 +211,7 @@ def function_environment(monkeypatch):
         "MIN_OBJECT_BYTES": "1",
         "MAX_OBJECT_BYTES": "1000",
         "SINGLE_NODE_MAX_BYTES": "500",
-        "IDEMPOTENCY_TABLE": NAMING.trigger_idempotency_table,
+        "IDEMPOTENCY_TABLE": FileProcessorNames(NAMING).idempotency_table,
         "IDEMPOTENCY_SECONDS": "3600",
     }.items():
         monkeypatch.setenv(name, value)
@@ -225,7 +226,7 @@ def test_the_handler_logs_structured_lines_and_publishes_metrics(
     assert log["level"] == "WARNING"
     assert log["reason"] == "not a CSV file: extension '.txt', expected '.csv'"
     assert log["object"] == f"s3://{NAMING.input_bucket}/notes.txt"
-    assert log["function_name"] == NAMING.trigger_function
+    assert log["function_name"] == FileProcessorNames(NAMING).trigger_function
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     [by_reason] = [line for line in lines if "FilesRejectedByReason" in line]
     assert by_reason["FilesRejectedByReason"] == [1.0] and by_reason["Reason"] == "extension"
@@ -254,12 +255,12 @@ def test_a_new_version_of_the_same_key_is_not_a_duplicate(aws, function_environm
 def test_an_event_that_failed_is_processed_when_retried(aws, function_environment):
     # GIVEN Glue refuses the first attempt (the job is missing)
     event = upload(aws, "retry.csv")
-    aws.glue.delete_job(JobName=NAMING.file_processor_job)
+    aws.glue.delete_job(JobName=FileProcessorNames(NAMING).job)
     with pytest.raises(ClientError):
         trigger.handler(event, lambda_context())
     # WHEN the job exists again and Lambda retries the same event
     aws.glue.create_job(
-        Name=NAMING.file_processor_job,
+        Name=FileProcessorNames(NAMING).job,
         Role=NAMING.role_arn(NAMING.glue_service_role),
         Command={"Name": "glueetl", "ScriptLocation": "s3://assets/script.py"},
     )

@@ -10,14 +10,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from applications_repo.monitoring.runtime import run_monitor
-from applications_repo.monitoring.runtime.run_monitor import (
+from shared.local.events import glue_job_state_event
+from shared.monitoring import run_monitor
+from shared.monitoring.run_monitor import (
     Clients,
     MonitorConfig,
     handle,
     recent_average,
 )
-from shared.local.events import glue_job_state_event
 
 JOB = "FileProcessorV2-dev"
 REGION = "us-east-1"

@@ -18,17 +18,19 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from applications_repo.monitoring.runtime.run_monitor import FINISHED_STATES
 from shared import metrics as names
-from shared.application import Application, JobStateHandler, ObjectCreatedHandler
+from shared.application import Definition, JobStateHandler, ObjectCreatedHandler
 from shared.compliance import acknowledge
 from shared.config import StageSettings
 from shared.constructs.functions import dead_letter_queue, function_target, handler_function
 from shared.constructs.logging import LogsKey, encrypted_log_group
+from shared.monitoring.definition import monitoring
+from shared.monitoring.metric_math import lambda_metric, percent, platform_metric, queue_depth
+from shared.monitoring.run_monitor import FINISHED_STATES
 from shared.naming import StageNaming
+from shared.registry import RatioAlarm
 
 MONITOR_MODULES = ("shared.metrics",)
-DEAD_LETTER_PERIOD = Duration.minutes(5)
 
 
 class MonitoringStack(Stack):
@@ -43,7 +45,8 @@ class MonitoringStack(Stack):
         *,
         naming: StageNaming,
         settings: StageSettings,
-        applications: Sequence[Application],
+        applications: Sequence[Definition],
+        alarms: Sequence[RatioAlarm] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -91,14 +94,16 @@ class MonitoringStack(Stack):
         for address in settings.notification_emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(address))
         self.alarms: list[cw.Alarm] = []
-        for handler in (h for app in applications for h in app.job_state_handlers):
-            self._run_monitor(handler)
+        [monitor] = monitoring(naming, settings).job_state_handlers
+        self._run_monitor(monitor)
         jobs = [job for app in applications for job in app.jobs]
         for job in jobs:
             self._job_alarms(job.name, job.emits_row_metrics)
         for handler in (h for app in applications for h in app.handlers):
-            self._trigger_alarms(handler)
-        self._dashboard(applications)
+            self._function_alarms(handler)
+        for alarm in alarms:
+            self._ratio_alarm(alarm)
+        self._dashboard(applications, [monitor], alarms)
 
     # The run monitor
     def _run_monitor(self, handler: JobStateHandler) -> None:
@@ -174,7 +179,7 @@ class MonitoringStack(Stack):
         self._alarm(
             handler.function_name,
             "dead-letters",
-            _queue_depth(handler.dead_letter_queue),
+            queue_depth(handler.dead_letter_queue),
             threshold=0,
             description=f"Finished-run events {handler.function_name} could not handle.",
         )
@@ -187,9 +192,9 @@ class MonitoringStack(Stack):
         self._alarm(
             job_name,
             "failure-rate",
-            _percent(
-                _platform(names.RUNS_FAILED, job, window),
-                of_total_with=_platform(names.RUNS_SUCCEEDED, job, window),
+            percent(
+                platform_metric(names.RUNS_FAILED, job, window),
+                of_total_with=platform_metric(names.RUNS_SUCCEEDED, job, window),
                 period=window,
             ),
             threshold=alarms.job_failure_rate_percent,
@@ -201,7 +206,7 @@ class MonitoringStack(Stack):
         self._alarm(
             job_name,
             "duration",
-            _platform(names.RUN_DURATION_RATIO, job, window, statistic="Maximum"),
+            platform_metric(names.RUN_DURATION_RATIO, job, window, statistic="Maximum"),
             threshold=alarms.duration_factor,
             description=(
                 f"A run of {job_name} took more than {alarms.duration_factor}x the average of "
@@ -212,9 +217,9 @@ class MonitoringStack(Stack):
             self._alarm(
                 job_name,
                 "rejected-rows",
-                _percent(
-                    _platform(names.ROWS_REJECTED, job, window),
-                    of=_platform(names.ROWS_READ, job, window),
+                percent(
+                    platform_metric(names.ROWS_REJECTED, job, window),
+                    of=platform_metric(names.ROWS_READ, job, window),
                     period=window,
                 ),
                 threshold=alarms.rejected_rows_percent,
@@ -224,16 +229,16 @@ class MonitoringStack(Stack):
                 ),
             )
 
-    def _trigger_alarms(self, handler: ObjectCreatedHandler) -> None:
+    def _function_alarms(self, handler: ObjectCreatedHandler) -> None:
         alarms = self.settings.alarms
         window = Duration.minutes(alarms.evaluation_minutes)
         function = {"FunctionName": handler.function_name}
         self._alarm(
             handler.function_name,
             "error-rate",
-            _percent(
-                _lambda("Errors", function, window),
-                of=_lambda("Invocations", function, window),
+            percent(
+                lambda_metric("Errors", function, window),
+                of=lambda_metric("Invocations", function, window),
                 period=window,
             ),
             threshold=alarms.lambda_error_rate_percent,
@@ -245,24 +250,23 @@ class MonitoringStack(Stack):
         self._alarm(
             handler.function_name,
             "dead-letters",
-            _queue_depth(handler.dead_letter_queue),
+            queue_depth(handler.dead_letter_queue),
             threshold=0,
-            description=f"Events {handler.function_name} could not handle; no file is lost.",
+            description=f"Events {handler.function_name} could not handle; nothing is lost.",
         )
-        service = {names.SERVICE_DIMENSION: handler.logger_name}
+
+    def _ratio_alarm(self, alarm: RatioAlarm) -> None:
+        window = Duration.minutes(self.settings.alarms.evaluation_minutes)
         self._alarm(
-            handler.function_name,
-            "rejected-files",
-            _percent(
-                _platform(names.FILES_REJECTED, service, window),
-                of=_platform(names.FILES_RECEIVED, service, window),
+            alarm.subject,
+            alarm.what,
+            percent(
+                platform_metric(alarm.numerator[0], dict(alarm.numerator[1]), window),
+                of=platform_metric(alarm.denominator[0], dict(alarm.denominator[1]), window),
                 period=window,
             ),
-            threshold=alarms.rejected_files_percent,
-            description=(
-                f"More than {alarms.rejected_files_percent}% of the files uploaded in "
-                f"{alarms.evaluation_minutes} minutes were rejected."
-            ),
+            threshold=alarm.threshold,
+            description=alarm.description,
         )
 
     def _alarm(
@@ -284,25 +288,29 @@ class MonitoringStack(Stack):
         return alarm
 
     # Dashboard
-    def _dashboard(self, applications: Sequence[Application]) -> None:
+    def _dashboard(
+        self,
+        applications: Sequence[Definition],
+        monitors: Sequence[JobStateHandler],
+        alarms: Sequence[RatioAlarm],
+    ) -> None:
         window = Duration.minutes(5)
         jobs = [job.name for app in applications for job in app.jobs]
         handlers = [h for app in applications for h in app.handlers]
-        monitors = [h for app in applications for h in app.job_state_handlers]
         dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=self.naming.dashboard)
         dashboard.add_widgets(
             cw.GraphWidget(
-                title="Files in",
+                title="Applications' own counts",
                 left=[
-                    _platform(metric, {names.SERVICE_DIMENSION: h.logger_name}, window)
-                    for h in handlers
-                    for metric in (names.FILES_RECEIVED, names.FILES_ACCEPTED, names.FILES_REJECTED)
+                    platform_metric(name, dict(dimensions), window)
+                    for alarm in alarms
+                    for name, dimensions in (alarm.denominator, alarm.numerator)
                 ],
             ),
             cw.GraphWidget(
                 title="Runs by state",
                 left=[
-                    _platform(metric, {names.JOB_DIMENSION: job}, window)
+                    platform_metric(metric, {names.JOB_DIMENSION: job}, window)
                     for job in jobs
                     for metric in (names.RUNS_SUCCEEDED, names.RUNS_FAILED)
                 ],
@@ -310,7 +318,9 @@ class MonitoringStack(Stack):
             cw.GraphWidget(
                 title="Run duration (s)",
                 left=[
-                    _platform(names.RUN_SECONDS, {names.JOB_DIMENSION: job}, window, "Maximum")
+                    platform_metric(
+                        names.RUN_SECONDS, {names.JOB_DIMENSION: job}, window, "Maximum"
+                    )
                     for job in jobs
                 ],
             ),
@@ -319,7 +329,7 @@ class MonitoringStack(Stack):
             cw.GraphWidget(
                 title="Rows written and rejected",
                 left=[
-                    _platform(metric, {names.JOB_DIMENSION: job.name}, window)
+                    platform_metric(metric, {names.JOB_DIMENSION: job.name}, window)
                     for app in applications
                     for job in app.jobs
                     if job.emits_row_metrics
@@ -329,7 +339,7 @@ class MonitoringStack(Stack):
             cw.GraphWidget(
                 title="Lambda errors and throttles",
                 left=[
-                    _lambda(metric, {"FunctionName": name}, window)
+                    lambda_metric(metric, {"FunctionName": name}, window)
                     for name in [h.function_name for h in handlers]
                     + [m.function_name for m in monitors]
                     for metric in ("Errors", "Throttles")
@@ -338,59 +348,9 @@ class MonitoringStack(Stack):
             cw.GraphWidget(
                 title="Dead-letter queue depth",
                 left=[
-                    _queue_depth(queue)
+                    queue_depth(queue)
                     for queue in [h.dead_letter_queue for h in handlers]
                     + [m.dead_letter_queue for m in monitors]
                 ],
             ),
         )
-
-
-def _platform(
-    name: str, dimensions: dict[str, str], period: Duration, statistic: str = "Sum"
-) -> cw.Metric:
-    return cw.Metric(
-        namespace=names.NAMESPACE,
-        metric_name=name,
-        dimensions_map=dimensions,
-        period=period,
-        statistic=statistic,
-    )
-
-
-def _lambda(name: str, dimensions: dict[str, str], period: Duration) -> cw.Metric:
-    return cw.Metric(
-        namespace="AWS/Lambda",
-        metric_name=name,
-        dimensions_map=dimensions,
-        period=period,
-        statistic="Sum",
-    )
-
-
-def _queue_depth(queue_name: str) -> cw.Metric:
-    return cw.Metric(
-        namespace="AWS/SQS",
-        metric_name="ApproximateNumberOfMessagesVisible",
-        dimensions_map={"QueueName": queue_name},
-        period=DEAD_LETTER_PERIOD,
-        statistic="Maximum",
-    )
-
-
-def _percent(
-    part: cw.Metric,
-    *,
-    of: cw.Metric | None = None,
-    of_total_with: cw.Metric | None = None,
-    period: Duration,
-) -> cw.MathExpression:
-    """``part`` in percent of ``of``, or of ``part`` plus ``of_total_with``; 0 when nothing
-    happened in the period."""
-    other = of if of is not None else of_total_with
-    total = "w" if of is not None else "(p + w)"
-    return cw.MathExpression(
-        expression=f"IF({total} > 0, 100 * p / {total}, 0)",
-        using_metrics={"p": part, "w": other},
-        period=period,
-    )

@@ -1,5 +1,5 @@
-"""``gdp process`` and ``gdp legislators``: the applications' jobs on local files, with local
-Spark (one SparkSession for all files)."""
+"""FileProcessorV2's ``gdp`` commands: ``process`` (the job on local files), ``reprocess`` (re-drive
+a deployed stage) and ``cost`` (a stage's monthly estimate)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from pathlib import Path
 
 import boto3
 
+from applications_repo.file_processor.application import FILE_PROCESSOR
 from applications_repo.file_processor.cost import DEFAULT_MIX, estimate, parse_mix, render
-from applications_repo.file_processor.definition import application
+from applications_repo.file_processor.definition import definition
 from applications_repo.file_processor.engine_choice import EngineChoice, choose
 from applications_repo.file_processor.job.engines import make_engine
 from applications_repo.file_processor.job.processor import FileRequest, process_file
 from applications_repo.file_processor.job.summary import RunStatus, RunSummary
+from applications_repo.file_processor.names import FileProcessorNames
 from applications_repo.file_processor.reprocess import Reprocessor
 from applications_repo.file_processor.runtime.trigger import (
     TriggerConfig,
@@ -26,13 +28,12 @@ from applications_repo.file_processor.runtime.trigger import (
 )
 from shared.config import StageName, load_config
 from shared.glue.storage import LocalStorage
-from shared.naming import StageNaming
 
 LOCAL_JOB_SUFFIX = "local"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``gdp process``, ``legislators``, ``reprocess`` and ``cost``."""
+    """Add ``gdp process``, ``reprocess`` and ``cost``."""
     process = subparsers.add_parser(
         "process", help="run FileProcessorV2 on local CSV files; one JSON line per file"
     )
@@ -52,15 +53,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     process.add_argument("--config", help="config file (default: platform.yaml or $GDP_CONFIG)")
     process.set_defaults(handler=run_process)
-
-    legislators = subparsers.add_parser(
-        "legislators", help="run ProcessLegislators on a local copy of the legislators data"
-    )
-    legislators.add_argument(
-        "--input", required=True, type=Path, help="persons/memberships/organizations folder"
-    )
-    legislators.add_argument("--out", required=True, type=Path, help="output directory")
-    legislators.set_defaults(handler=run_legislators)
 
     reprocess = subparsers.add_parser(
         "reprocess",
@@ -94,26 +86,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_cost(args: argparse.Namespace) -> int:
     """Print the estimate of the stage's monthly cost."""
-    settings = load_config(args.config).stages.get(StageName(args.stage))
-    print(render(args.stage, settings, estimate(settings, parse_mix(args.mix))))
+    context = FILE_PROCESSOR.context(load_config(args.config), args.stage)
+    estimated = estimate(context.settings, context.app, parse_mix(args.mix))
+    print(render(args.stage, context.settings, estimated))
     return 0
 
 
 def run_process(args: argparse.Namespace) -> int:
     """Process each file; exit 0 when every file SUCCEEDED, else 1."""
-    config = load_config(args.config)
-    stage = StageName(args.stage)
-    naming = StageNaming.of(config, stage)
-    limits = config.stages.get(stage).trigger
+    context = FILE_PROCESSOR.context(load_config(args.config), args.stage)
+    naming, limits = context.naming, context.app
+    job = FileProcessorNames(naming).job
     trigger = TriggerConfig(
-        job_name=naming.file_processor_job,
+        job_name=job,
         output_bucket=str(args.out),
         database=naming.database,
         min_object_bytes=limits.min_object_bytes,
         max_object_bytes=limits.max_object_bytes,
-        single_node_max_bytes=config.stages.get(stage).glue.single_node_max_bytes,
+        single_node_max_bytes=context.settings.glue.single_node_max_bytes,
     )
-    job_name = f"{naming.file_processor_job}-{LOCAL_JOB_SUFFIX}"
+    job_name = f"{job}-{LOCAL_JOB_SUFFIX}"
     all_succeeded = True
     for file in args.files:
         summary = _process_one(Path(file), args.out, trigger, job_name, args.engine)
@@ -151,32 +143,12 @@ def _process_one(
     return process_file(make_engine(choice, job_name), LocalStorage(), request)
 
 
-def run_legislators(args: argparse.Namespace) -> int:
-    """Build the history from a local folder and print the counts."""
-    # Spark starts only for the commands that need it.
-    from applications_repo.legislators.job.entrypoint import process_legislators  # noqa: PLC0415
-    from shared.glue.session import get_spark  # noqa: PLC0415
-
-    run_id = f"{LOCAL_JOB_SUFFIX}-{uuid.uuid4().hex[:12]}"
-    spark = get_spark("ProcessLegislators")
-    counts = process_legislators(
-        spark,
-        LocalStorage(),
-        input_uri=str(args.input.resolve()),
-        output_root=str(args.out.resolve()),
-        run_id=run_id,
-    )
-    print(json.dumps(asdict(counts)), flush=True)
-    return 0
-
-
 def run_reprocess(args: argparse.Namespace) -> int:
     """Start the runs; one JSON line each; exit 1 when any could not be started."""
-    config = load_config(args.config)
-    stage = StageName(args.stage)
-    naming = StageNaming.of(config, stage)
-    [handler] = application(naming, config.stages.get(stage)).handlers
-    reprocessor = Reprocessor(boto3.session.Session(region_name=naming.region), handler)
+    context = FILE_PROCESSOR.context(load_config(args.config), args.stage)
+    [handler] = definition(context.naming, context.settings, context.app).handlers
+    session = boto3.session.Session(region_name=context.naming.region)
+    reprocessor = Reprocessor(session, handler)
     if args.dead_letters:
         redrives = list(reprocessor.dead_letters())
     else:

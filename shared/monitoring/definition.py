@@ -1,16 +1,18 @@
-"""The run monitor as part of a stage: fired by every finished Glue run of the stage."""
+"""The run monitor of a stage, fired by every finished Glue run of the stage; and everything a
+stage runs: the registered applications' definitions and the run monitor."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from shared.application import FUNCTION_LOGGING, Application, JobStateHandler
-from shared.config import StageSettings
+from shared.application import FUNCTION_LOGGING, Definition, JobStateHandler
+from shared.config import PlatformConfig, StageName, StageSettings
 from shared.naming import StageNaming
+from shared.registry import definitions
 
 HERE = Path(__file__).parent
-MONITOR_MODULE = HERE / "runtime" / "run_monitor.py"
-MONITOR_HANDLER = "applications_repo.monitoring.runtime.run_monitor:handler"
+MONITOR_MODULE = HERE / "run_monitor.py"
+MONITOR_HANDLER = "shared.monitoring.run_monitor:handler"
 MONITOR_LOGGER = "glue-run-monitor"
 
 
@@ -24,9 +26,9 @@ def monitor_environment(naming: StageNaming, settings: StageSettings) -> dict[st
     }
 
 
-def application(naming: StageNaming, settings: StageSettings) -> Application:
-    """The stage's monitoring."""
-    return Application(
+def monitoring(naming: StageNaming, settings: StageSettings) -> Definition:
+    """The stage's run monitor."""
+    return Definition(
         name="monitoring",
         job_state_handlers=(
             JobStateHandler(
@@ -41,3 +43,9 @@ def application(naming: StageNaming, settings: StageSettings) -> Application:
             ),
         ),
     )
+
+
+def stage_definitions(config: PlatformConfig, stage: StageName | str) -> list[Definition]:
+    """What a stage runs: every registered application, then the run monitor."""
+    naming = StageNaming.of(config, stage)
+    return [*definitions(config, stage), monitoring(naming, config.stages.get(naming.stage))]
