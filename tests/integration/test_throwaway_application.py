@@ -1,0 +1,80 @@
+"""An application from outside the registry, added with one line (GDP_EXTRA_APPLICATIONS) and
+no platform change: it synthesizes through every gate, shows in the config, ``gdp apps``, the
+configuration page and the deployment diagram, and runs in the local stage."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from shared.assembly import stacks
+from shared.config import REPOSITORY_ROOT, StageName, load_config
+from shared.config.reference import render
+from shared.diagrams import deployment_layout
+from shared.naming import AppName, StageNaming
+from shared.registry import EXTRA_ENV_VAR, registered
+from tests.unit.config_files import write_config
+
+pytestmark = pytest.mark.integration
+THROWAWAY = "tests.fixtures.throwaway_app.application:APPLICATION"
+
+
+@pytest.fixture
+def throwaway_env(monkeypatch, tmp_path):
+    """The throwaway application registered, and a config that sets its one setting."""
+    monkeypatch.setenv(EXTRA_ENV_VAR, THROWAWAY)
+    config = write_config(
+        tmp_path,
+        {"applications.throwaway": {"input_uri": "s3://glue-throwaway-samples/lines/"}},
+    )
+    monkeypatch.setenv("GDP_CONFIG", str(config))
+    # an application outside the repository's packages must be importable: here, from the root
+    path = os.pathsep.join(filter(None, [str(REPOSITORY_ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, EXTRA_ENV_VAR: THROWAWAY, "GDP_CONFIG": str(config), "PYTHONPATH": path}
+
+
+def gdp(env, *arguments, timeout=600):
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli.main", *arguments],
+        cwd=REPOSITORY_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_a_new_application_goes_through_every_gate_and_the_local_stage(throwaway_env, tmp_path):
+    env = throwaway_env
+    assert [app.name for app in registered()][-1] == "throwaway"
+    config = load_config()
+    naming = StageNaming.of(config, StageName.DEV)
+
+    # the config, gdp apps and the configuration page know it
+    shown = gdp(env, "config", "show")
+    assert shown.returncode == 0, shown.stderr
+    assert "throwaway:" in shown.stdout and "Throwaway-dev: Glue job" in shown.stdout
+    apps = gdp(env, "apps")
+    assert "throwaway: sample lines" in apps.stdout and "Throwaway-dev" in apps.stdout
+    assert "## applications.throwaway / stages.<stage>.applications.throwaway" in render(config)
+
+    # it synthesizes through cdk-nag, cfn-lint and checkov, and the diagram shows its stack
+    synth = gdp(env, "synth", "--app", "applications", "--outdir", str(tmp_path / "out"))
+    assert synth.returncode == 0, synth.stdout + synth.stderr
+    assert "checkov: passed" in synth.stdout
+    synthesized = stacks(tmp_path / "out" / "applications")
+    stack = naming.application_stack("throwaway")
+    assert stack in {s.stack_name for s in synthesized}
+    layout = deployment_layout(config, {AppName.APPLICATIONS: synthesized})
+    dev = next(a for a in layout.accounts if a.stage is StageName.DEV)
+    assert stack in dev.stacks[AppName.APPLICATIONS]
+
+    # and it runs in the local stage beside the shipped applications
+    run = gdp(env, "run")
+    assert run.returncode == 0, run.stdout + run.stderr
+    [row] = [line for line in run.stdout.splitlines() if line.startswith("Throwaway-dev sample")]
+    assert "SUCCEEDED" in row
