@@ -45,9 +45,10 @@ setup: $(BIN)/.installed $(CHECKOV_VENV)/.installed node_modules/.installed ## C
 run: setup ## Run the dev stage end to end on a local AWS (moto) and local Spark; FILE=... for yours
 	@$(BIN)/gdp run $(FILE)
 
-test: setup ## ruff, then every test (unit, Spark, CDK with cdk-nag/cfn-lint/checkov, integration)
+test: setup ## ruff, mypy, then every test (unit, Spark, CDK with cdk-nag/cfn-lint/checkov, deployability, integration)
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+	@$(BIN)/mypy
 	@$(BIN)/pytest
 
 bench: setup ## Benchmark FileProcessor against DuckDB, pyarrow, naive Spark (SIZES="100 500 2000" REPEATS=3)
@@ -61,9 +62,10 @@ diagrams: setup ## Draw docs/diagrams/*.png from the synthesized templates (inst
 		$$(command -v sudo) apt-get install -y --no-install-recommends graphviz >/dev/null; }
 	@$(BIN)/gdp diagrams
 
-lint: setup ## ruff (lint and format check), then synth both apps through cdk-nag, cfn-lint and checkov
+lint: setup ## ruff (lint and format check), mypy, then synth both apps through cdk-nag, cfn-lint and checkov
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+	@$(BIN)/mypy
 	@$(BIN)/gdp synth
 
 format: setup ## Apply ruff's fixes and formatting

@@ -7,13 +7,14 @@ never by CloudFormation exports, so the two apps deploy independently.
 
 from __future__ import annotations
 
+from aws_cdk import Stack
 from constructs import Construct
 
 from shared.config import PlatformConfig, StageName
 from shared.monitoring.stack import MonitoringStack
 from shared.naming import AppName, Concern
 from shared.pipeline import Delivery
-from shared.registry import definitions, registered
+from shared.registry import RatioAlarm, definitions, registered
 from shared.stage import DeploymentStage
 
 APP = AppName.APPLICATIONS
@@ -27,8 +28,8 @@ class ApplicationsStage(DeploymentStage):
     ) -> None:
         super().__init__(scope, construct_id, config=config, stage=stage)
         naming = self.naming
-        alarms = []
-        self.application_stacks = []
+        alarms: list[RatioAlarm] = []
+        self.application_stacks: list[Stack] = []
         for application in registered():
             context = application.context(config, stage)
             self.application_stacks += application.build(self, context)

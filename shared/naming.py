@@ -36,7 +36,7 @@ class AppName(StrEnum):
         return f"{self.value}_repo"
 
     @property
-    def title(self) -> str:
+    def camel(self) -> str:
         """The app's name in CamelCase, for stack and construct ids."""
         return self.value.capitalize()
 
@@ -307,7 +307,7 @@ class PipelineNaming:
     @property
     def stack_id(self) -> str:
         """The construct id of the pipeline stack (what `cdk deploy` names it)."""
-        return f"Glue{self.app.title}Pipeline"
+        return f"Glue{self.app.camel}Pipeline"
 
     @property
     def notifications_topic(self) -> str:

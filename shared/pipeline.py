@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from aws_cdk import Duration, Environment, Stack, pipelines
+from aws_cdk import CfnElement, Duration, Environment, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
@@ -294,10 +294,9 @@ class DeliveryPipelineStack(Stack):
                 },
             )
         )
-        artifacts.node.default_child.logging_configuration = (
-            s3.CfnBucket.LoggingConfigurationProperty(
-                destination_bucket_name=logs.bucket_name, log_file_prefix=prefix
-            )
+        cfn_artifacts = cast(s3.CfnBucket, artifacts.node.default_child)
+        cfn_artifacts.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
+            destination_bucket_name=logs.bucket_name, log_file_prefix=prefix
         )
 
     def _acknowledge_generated_permissions(self) -> None:
@@ -308,7 +307,7 @@ class DeliveryPipelineStack(Stack):
         """
         arn_prefix = f"arn:{partition(self.region)}"
         artifacts = self.pipeline.pipeline.artifact_bucket
-        bucket_id = self.get_logical_id(artifacts.node.default_child)
+        bucket_id = self.get_logical_id(cast(CfnElement, artifacts.node.default_child))
         acknowledge(
             self,
             "IAM5",

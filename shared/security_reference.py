@@ -138,7 +138,7 @@ def role_sections(view: StackView) -> list[str]:
     for _, policy in view.of_type("AWS::IAM::Policy"):
         properties = policy["Properties"]
         for role in properties.get("Roles", []):
-            role_id = role.get("Ref") if isinstance(role, dict) else role
+            role_id = str(role.get("Ref")) if isinstance(role, dict) else str(role)
             policies.setdefault(role_id, []).extend(properties["PolicyDocument"]["Statement"])
     out = []
     for logical_id, role in view.of_type("AWS::IAM::Role"):

@@ -68,7 +68,7 @@ class FileClass:
     def label(self) -> str:
         unit = max(
             (u for u, scale in UNITS.items() if self.size_bytes >= scale),
-            key=UNITS.get,
+            key=lambda u: UNITS[u],
             default="KB",
         )
         return f"{self.per_day}/day x {self.size_bytes / UNITS[unit]:g} {unit}"

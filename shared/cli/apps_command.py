@@ -36,7 +36,8 @@ def list_apps(args: argparse.Namespace) -> int:
             "stack": context.naming.application_stack(application.name),
             "inputs": sorted({h.bucket for h in what.handlers}),
             "jobs": [job.name for job in what.jobs],
-            "functions": [h.function_name for h in (*what.handlers, *what.job_state_handlers)],
+            "functions": [h.function_name for h in what.handlers]
+            + [h.function_name for h in what.job_state_handlers],
             "commands": sorted(commands.choices),
             "docs": application.docs_page,
         }

@@ -18,7 +18,7 @@ from typing import Any, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from shared.config.models import STAGE_PRESETS, PlatformConfig, StageName
+from shared.config.models import STAGE_PRESETS, PlatformConfig, StageName, StageSettings
 from shared.errors import ConfigError
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
@@ -279,7 +279,7 @@ def _has_path(node: Any, path: Path_) -> bool:
         if (isinstance(node, dict) and key in node) or (
             isinstance(node, list) and isinstance(key, int) and key < len(node)
         ):
-            node = node[key]
+            node = node[key]  # type: ignore[index]
         else:
             return False
     return True
@@ -342,14 +342,14 @@ def _allowed_keys(location: Path_) -> list[str]:
     model: Any = PlatformConfig
     if location[:1] == (APPLICATIONS_KEY,):
         location = ("stages", "dev", *location)
-    if location[:3] in (("stages", s.value, APPLICATIONS_KEY) for s in StageName):
+    if location[:3] in [("stages", s.value, APPLICATIONS_KEY) for s in StageName]:
         models = _application_models()
         if len(location) == 3:
             return list(models)
         model = models.get(str(location[3]))
         location = location[4:]
     elif location[:1] == (STAGE_DEFAULTS_KEY,):
-        model = PlatformConfig.model_fields["stages"].annotation.model_fields["dev"].annotation
+        model = StageSettings
         location = location[1:]
     for key in location:
         if not (isinstance(model, type) and issubclass(model, BaseModel)):

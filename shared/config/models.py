@@ -334,9 +334,9 @@ STAGE_PRESETS: dict[str, dict[str, bool]] = {
 class Stages(Settings):
     """Per-stage settings, in promotion order."""
 
-    dev: StageSettings = StageSettings(**STAGE_PRESETS["dev"])
+    dev: StageSettings = StageSettings.model_validate(STAGE_PRESETS["dev"])
     """The dev stage."""
-    prod: StageSettings = StageSettings(**STAGE_PRESETS["prod"])
+    prod: StageSettings = StageSettings.model_validate(STAGE_PRESETS["prod"])
     """The prod stage."""
 
     @model_validator(mode="after")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import Duration
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from shared.application import GlueJobDefinition, default_arguments, scripts_prefix
 from shared.bootstrap import CDK_QUALIFIER
@@ -168,7 +170,7 @@ def acknowledge_bucket_deployment(
         ],
     )
     acknowledge(
-        role.node.scope,
+        cast(IConstruct, role.node.scope),
         "L1",
         "The BucketDeployment provider's runtime is chosen and updated by aws-cdk-lib; it runs "
         "only during deployments, to copy the job's code into the assets bucket.",

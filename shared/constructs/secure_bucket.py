@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
@@ -64,7 +65,7 @@ class SecureBucket(s3.Bucket):
         if event_bridge_enabled:
             # Set on the CloudFormation resource directly: the L2 property deploys a custom
             # resource Lambda just to switch this on.
-            cfn_bucket = self.node.default_child
+            cfn_bucket = cast(s3.CfnBucket, self.node.default_child)
             cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
                 event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(
                     event_bridge_enabled=True

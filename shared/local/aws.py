@@ -114,8 +114,8 @@ def _install_glue_emulation() -> None:
             return
         _originals["start_job_run"] = glue_models.FakeJob.start_job_run
         _originals["as_dict"] = glue_models.FakeJobRun.as_dict
-        glue_models.FakeJob.start_job_run = _start_job_run_with_queuing
-        glue_models.FakeJobRun.as_dict = _run_as_dict
+        setattr(glue_models.FakeJob, "start_job_run", _start_job_run_with_queuing)  # noqa: B010
+        setattr(glue_models.FakeJobRun, "as_dict", _run_as_dict)  # noqa: B010
     state_manager.set_transition(RUN_MODEL, {"progression": "manual", "times": NEVER})
 
 
@@ -123,8 +123,8 @@ def _remove_glue_emulation() -> None:
     with _lock:
         if not _originals:
             return
-        glue_models.FakeJob.start_job_run = _originals.pop("start_job_run")
-        glue_models.FakeJobRun.as_dict = _originals.pop("as_dict")
+        setattr(glue_models.FakeJob, "start_job_run", _originals.pop("start_job_run"))  # noqa: B010
+        setattr(glue_models.FakeJobRun, "as_dict", _originals.pop("as_dict"))  # noqa: B010
     state_manager.unset_transition(RUN_MODEL)
 
 

@@ -134,14 +134,18 @@ class LocalEventBus:
         Each handler's module is loaded afresh, as Lambda starts a new execution environment:
         nothing it cached (clients of an earlier local AWS) carries over.
         """
-        for handler in [*self.handlers, *self.job_state_handlers]:
+        everything: list[ObjectCreatedHandler | JobStateHandler] = [
+            *self.handlers,
+            *self.job_state_handlers,
+        ]
+        for handler in everything:
             module = import_module(handler.handler.partition(":")[0])
             self._functions[handler.function_name] = getattr(
                 importlib.reload(module), handler.handler.partition(":")[2]
             )
         for handler in self.handlers:
             self._seen.update(self._versions(handler.bucket))
-        declared = {n for h in [*self.handlers, *self.job_state_handlers] for n in h.environment}
+        declared = {n for h in everything for n in h.environment}
         self._added_environment = sorted(declared - set(os.environ))
         self._thread = threading.Thread(target=self._loop, name="local-event-bus", daemon=True)
         self._thread.start()

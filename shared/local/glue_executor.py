@@ -192,6 +192,6 @@ def _reported_failure(result: Any) -> str | None:
 def _as_json(result: Any) -> str:
     if hasattr(result, "to_json"):
         return result.to_json()
-    if is_dataclass(result):
+    if is_dataclass(result) and not isinstance(result, type):
         return json.dumps(asdict(result), default=str)
     return json.dumps(result, default=str)

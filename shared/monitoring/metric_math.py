@@ -52,6 +52,8 @@ def percent(
     """``part`` in percent of ``of``, or of ``part`` plus ``of_total_with``; 0 when nothing
     happened in the period."""
     other = of if of is not None else of_total_with
+    if other is None:
+        raise ValueError("percent() needs of= or of_total_with=")
     total = "w" if of is not None else "(p + w)"
     return cw.MathExpression(
         expression=f"IF({total} > 0, 100 * p / {total}, 0)",

@@ -7,9 +7,9 @@ stage is monitored without changes here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from aws_cdk import Duration, Stack
+from aws_cdk import CfnElement, Duration, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_events as events
@@ -139,6 +139,7 @@ class MonitoringStack(Stack):
         log_group.grant_write(role)
         self.topic.grant_publish(role)
         queue.grant_send_messages(role)
+        log_group_id = self.get_logical_id(cast(CfnElement, log_group.node.default_child))
         acknowledge(
             role,
             "IAM5",
@@ -147,7 +148,7 @@ class MonitoringStack(Stack):
             "the encrypted topic needs GenerateDataKey* on the topic's own key.",
             findings=[
                 f"Resource::{stage_jobs}",
-                f"Resource::<{self.get_logical_id(log_group.node.default_child)}.Arn>:*",
+                f"Resource::<{log_group_id}.Arn>:*",
                 "Action::kms:GenerateDataKey*",
             ],
         )
@@ -272,9 +273,10 @@ class MonitoringStack(Stack):
     def _alarm(
         self, subject: str, what: str, metric: cw.IMetric, *, threshold: float, description: str
     ) -> cw.Alarm:
-        alarm = metric.create_alarm(
+        alarm = cw.Alarm(
             self,
             f"{subject}-{what}-alarm",
+            metric=metric,
             alarm_name=self.naming.alarm(subject, what),
             alarm_description=description,
             threshold=threshold,

@@ -127,7 +127,7 @@ def is_null_token(value: str | None) -> bool:
 
 def infer_type(values: Iterable[str | None]) -> ColumnType:
     """The narrowest type every non-null value fits, or string."""
-    present = [v.strip(BLANKS) for v in values if not is_null_token(v)]
+    present = [v.strip(BLANKS) for v in values if v is not None and not is_null_token(v)]
     if not present:
         return STRING
     for infer in (_boolean, _integer, _decimal, _double, _date, _timestamp):

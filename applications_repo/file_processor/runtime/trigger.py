@@ -219,7 +219,7 @@ def clients() -> Clients:
     return Clients(glue=boto3.client("glue"), s3=boto3.client("s3"))
 
 
-def _recognised_duplicate(response: Any, record: DataRecord) -> Any:
+def _recognised_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
     """A repeated event: the first delivery's outcome is returned, marked as a duplicate."""
     logger.info("duplicate event: returning the first delivery's outcome")
     metrics.add_metric(name=own.DUPLICATE_EVENTS, unit=MetricUnit.Count, value=1)
