@@ -22,11 +22,12 @@ JOB_PACKAGES = (
     "shared.errors",
     "shared.glue",
     "shared.metrics",
+    "shared.outcomes",
     "shared.quarantine",
     "applications_repo.file_processor.job",
     "applications_repo.file_processor.metrics",
 )
-JOB_RUNNER = "applications_repo.file_processor.job.entrypoint:run"
+JOB_RUNNER = "applications_repo.file_processor.job.entrypoint:report"
 SAMPLES = HERE / "samples"
 TRIGGER_MEMORY_MB = 128
 

@@ -23,6 +23,7 @@ from shared.naming import QUARANTINE_PREFIX
 from shared.registry import AppContext
 
 TRIGGER_MODULES = (
+    "shared.outcomes",
     "shared.quarantine",
     "shared.metrics",
     "applications_repo.file_processor.engine_choice",

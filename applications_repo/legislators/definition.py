@@ -11,8 +11,13 @@ from shared.naming import StageNaming
 
 HERE = Path(__file__).parent
 JOB_SCRIPT = HERE / "job" / "entrypoint.py"
-JOB_PACKAGES = ("shared.errors", "shared.glue", "applications_repo.legislators.job")
-JOB_RUNNER = "applications_repo.legislators.job.entrypoint:run"
+JOB_PACKAGES = (
+    "shared.errors",
+    "shared.glue",
+    "shared.outcomes",
+    "applications_repo.legislators.job",
+)
+JOB_RUNNER = "applications_repo.legislators.job.entrypoint:report"
 SAMPLES = HERE / "samples"
 INPUT_ARGUMENT = "input_uri"
 

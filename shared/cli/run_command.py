@@ -25,6 +25,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="whose settings to run with (default: dev)",
     )
     parser.add_argument(
+        "--app",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this application (repeatable; `gdp apps` lists them); FILEs go to its input",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per input on stdout (app, input, run, state, rows_read, "
+        "rows_written, rows_rejected, output, seconds, note); progress on stderr",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the local AWS up for exploring until Ctrl-C"
     )
     parser.add_argument("--config", help="config file (default: platform.yaml or $GDP_CONFIG)")
@@ -39,4 +52,13 @@ def run(args: argparse.Namespace) -> int:
     # moto loads only for the command that uses it.
     from shared.local.run import run_locally  # noqa: PLC0415
 
-    return run_locally(load_config(args.config), StageName(args.stage), args.files, keep=args.keep)
+    if args.files and len(args.app) > 1:
+        raise PlatformError("FILEs go to one application: give at most one --app with them")
+    return run_locally(
+        load_config(args.config),
+        StageName(args.stage),
+        args.files,
+        apps=args.app,
+        as_json=args.json,
+        keep=args.keep,
+    )

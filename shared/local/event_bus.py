@@ -27,6 +27,7 @@ from typing import Any
 
 from shared.application import JobStateHandler, ObjectCreatedHandler
 from shared.local.events import glue_job_state_event, object_created_event
+from shared.outcomes import REJECTED, HandlerOutcome
 
 RETRY_DELAYS_SECONDS = (1.0, 2.0)
 POLL_SECONDS = 0.2
@@ -259,18 +260,21 @@ class LocalEventBus:
         self._dead_letter(handler, event, delivery, error)
 
     def _record(self, delivery: Delivery, result: Mapping[str, Any]) -> None:
-        if result.get("duplicate"):
+        outcome = HandlerOutcome.from_event(result)
+        if outcome.duplicate:
             delivery.duplicates += 1
             self.progress(f"{delivery.key}: repeated event recognised, nothing started")
             return
-        delivery.outcome = str(result.get("status", "DELIVERED"))
-        delivery.job_run_id = result.get("job_run_id")
-        delivery.detail = str(result.get("reason", ""))
-        delivery.quarantine = result.get("quarantine")
-        if delivery.outcome == "REJECTED":
-            self.progress(f"trigger rejected {delivery.key}: {delivery.detail}")
+        delivery.outcome = outcome.status
+        delivery.job_run_id = outcome.job_run_id
+        delivery.detail = outcome.reason
+        delivery.quarantine = outcome.quarantine
+        if outcome.status == REJECTED:
+            self.progress(f"{delivery.function_name} rejected {delivery.key}: {delivery.detail}")
         elif delivery.job_run_id:
-            self.progress(f"trigger started {delivery.job_run_id[:11]} for {delivery.key}")
+            self.progress(
+                f"{delivery.function_name} started {delivery.job_run_id[:11]} for {delivery.key}"
+            )
 
     def _dead_letter(
         self,

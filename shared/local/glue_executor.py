@@ -14,13 +14,14 @@ import threading
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from shared.application import GlueJobDefinition, load_object
 from shared.local.aws import RUNNING, STARTING, WAITING, LocalAws
+from shared.outcomes import JobReport
 
 POLL_SECONDS = 0.2
 SUCCEEDED, FAILED = "SUCCEEDED", "FAILED"
@@ -38,7 +39,7 @@ class RunRecord:
     state: str = WAITING
     started: datetime | None = None
     ended: datetime | None = None
-    result: Any = None
+    result: JobReport | None = None
     error: str | None = None
     log_file: Path | None = None
     queued: bool = field(default=False)
@@ -141,7 +142,7 @@ class LocalGlueExecutor:
         record.log_file.parent.mkdir(parents=True, exist_ok=True)
         self.progress(f"{job.name} {record.run_id[:11]} running")
         try:
-            record.result = load_object(job.runner)(argv)
+            record.result = _job_report(load_object(job.runner)(argv), job.runner)
             failure = _reported_failure(record.result)
         except Exception as error:  # the run fails, as a Glue job whose script raises
             failure = f"{type(error).__name__}: {error}".splitlines()[0]
@@ -169,29 +170,29 @@ class LocalGlueExecutor:
                 self._unreported -= 1
 
 
-def describe_outcome(result: Any, failure: str | None) -> str:
+def describe_outcome(result: JobReport | None, failure: str | None) -> str:
     """What to add to a finished run's progress line: the failure, or what a job that ended
-    normally reported about its input when that was not plain success (FileProcessorV2
-    rejecting a file)."""
+    normally reported about its input when that was not plain success (a rejected input)."""
     if failure:
         return f": {failure}"
-    status = str(getattr(result, "status", "") or "")
-    if status in ("", SUCCEEDED):
+    if result is None or result.status == SUCCEEDED:
         return ""
-    error = getattr(result, "error", None)
-    return f", the job reported {status}" + (f": {error}" if error else "")
+    return f", the job reported {result.status}" + (f": {result.error}" if result.error else "")
 
 
-def _reported_failure(result: Any) -> str | None:
-    """A result that says it failed (FileProcessorV2's summary) fails the run."""
-    if str(getattr(result, "status", "")) == FAILED:
-        return str(getattr(result, "error", "") or "the job reported FAILED")
+def _job_report(result: object, runner: str) -> JobReport:
+    """The runner's report; anything else breaks the contract (``shared.outcomes``)."""
+    if not isinstance(result, JobReport):
+        raise TypeError(f"{runner} returned {type(result).__name__}, not a JobReport")
+    return result
+
+
+def _reported_failure(result: JobReport) -> str | None:
+    """A report that says it failed fails the run."""
+    if result.failed:
+        return result.error or "the job reported FAILED"
     return None
 
 
-def _as_json(result: Any) -> str:
-    if hasattr(result, "to_json"):
-        return result.to_json()
-    if is_dataclass(result) and not isinstance(result, type):
-        return json.dumps(asdict(result), default=str)
-    return json.dumps(result, default=str)
+def _as_json(result: JobReport | None) -> str:
+    return json.dumps(result.to_dict() if result else None, default=str)

@@ -3,13 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shared.config import REPOSITORY_ROOT
 
 if TYPE_CHECKING:
-    from shared.local.run import LocalStage, SummaryRow
+    from shared.local.run import LocalStage
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One object the run uploaded, and what it is called in the summary."""
+
+    label: str
+    bucket: str
+    key: str
+    version_id: str | None
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One line of the final table."""
+
+    input: str
+    run_id: str
+    state: str
+    rows_read: int | None
+    rows_written: int | None
+    rows_rejected: int | None
+    output: str
+    seconds: float | None
+    note: str = ""
+    app: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The row as ``gdp run --json`` prints it (stable field names, docs/testing.md)."""
+        return {
+            "app": self.app,
+            "input": self.input,
+            "run": self.run_id,
+            "state": self.state,
+            "rows_read": self.rows_read,
+            "rows_written": self.rows_written,
+            "rows_rejected": self.rows_rejected,
+            "output": self.output,
+            "seconds": self.seconds,
+            "note": self.note,
+        }
 
 
 COLUMNS = ("input", "run", "state", "read", "written", "rejected", "output", "seconds")

@@ -1,9 +1,9 @@
 """``gdp run``: one stage of the platform, end to end, on this machine.
 
 moto on 127.0.0.1 is the AWS API; the stage is provisioned from the config; sample files (or
-the user's) are uploaded through boto3 as a user would; the real trigger handler receives each
-"Object Created" event; the real Glue job entry points run on local Spark; a summary shows
-what happened to every input.
+the user's) are uploaded through boto3 as a user would; the real handlers of the registered
+applications receive each "Object Created" event; the real Glue job entry points run on local
+Spark; a summary shows what happened to every input.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from shared.application import Definition
 from shared.config import REPOSITORY_ROOT, PlatformConfig, StageName
@@ -25,9 +24,10 @@ from shared.local.aws import LocalAws
 from shared.local.event_bus import LocalEventBus
 from shared.local.glue_executor import FAILED, LocalGlueExecutor, RunRecord
 from shared.local.provision import alerts_inbox, provision_stage
-from shared.local.report import relative, render_table, where_to_look
+from shared.local.report import SummaryRow, Upload, relative, render_table, where_to_look
 from shared.monitoring.definition import stage_definitions
 from shared.naming import StageNaming
+from shared.outcomes import REJECTED, JobReport
 
 WORK_ROOT = REPOSITORY_ROOT / ".local-run"
 IGNORED_SAMPLE_SUFFIXES = (".md",)
@@ -39,31 +39,6 @@ Output = Callable[[str], None]
 
 class LocalRunTimeout(PlatformError):  # noqa: N818 (reads as what happened)
     """The inputs were not all processed in time."""
-
-
-@dataclass(frozen=True)
-class Upload:
-    """One object the run uploaded, and what it is called in the summary."""
-
-    label: str
-    bucket: str
-    key: str
-    version_id: str | None
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    """One line of the final table."""
-
-    input: str
-    run_id: str
-    state: str
-    rows_read: int | None
-    rows_written: int | None
-    rows_rejected: int | None
-    output: str
-    seconds: float | None
-    note: str = ""
 
 
 class LocalStage:
@@ -156,11 +131,37 @@ class LocalStage:
                     if path.is_file() and path.suffix not in IGNORED_SAMPLE_SUFFIXES:
                         self.upload(path, f"{prefix}{path.name}", bucket=bucket)
 
-    def start_sample_runs(self) -> list[tuple[str, str]]:
-        """Start the runs of each application's sample data; (label, run id) per run."""
+    def selected(self, apps: Sequence[str] = ()) -> list[Definition]:
+        """The definitions of the named applications (every one when none is named).
+
+        Raises:
+            PlatformError: naming an application that is not registered.
+        """
+        known = [d.name for d in self.applications]
+        unknown = [a for a in apps if a not in known]
+        if unknown:
+            raise PlatformError(
+                f"--app {', '.join(unknown)}: not a registered application "
+                f"(registered: {', '.join(known)})"
+            )
+        return [d for d in self.applications if not apps or d.name in apps]
+
+    def input_bucket(self, app: str) -> str:
+        """Where an application takes its files (its first handler's bucket).
+
+        Raises:
+            PlatformError: when it takes no files.
+        """
+        [definition] = self.selected([app])
+        if not definition.handlers:
+            raise PlatformError(f"--app {app}: takes no files (it has no object handler)")
+        return definition.handlers[0].bucket
+
+    def start_sample_runs(self, apps: Sequence[str] = ()) -> list[tuple[str, str]]:
+        """Start the runs of each (named) application's sample data; (label, run id) per run."""
         started = []
         glue = self.session.client("glue")
-        for application in self.applications:
+        for application in self.selected(apps):
             for sample in application.sample_runs:
                 run = glue.start_job_run(JobName=sample.job_name)
                 self.progress(
@@ -207,36 +208,48 @@ class LocalStage:
                         None,
                         "",
                         None,
-                        note=f"{delivery.outcome.lower()} by the trigger: {delivery.detail}"
+                        note=f"{delivery.outcome.lower()} by {delivery.function_name}: "
+                        f"{delivery.detail}"
                         + (
                             f"; reason kept in {delivery.quarantine}" if delivery.quarantine else ""
                         ),
                     )
                 )
-        rows += [self._run_row(label, self.executor.runs[run_id]) for label, run_id in runs]
+        by_bucket = {h.bucket: d.name for d in self.applications for h in d.handlers}
+        by_job = {j.name: d.name for d in self.applications for j in d.jobs}
+        rows = [
+            replace(row, app=by_bucket.get(upload.bucket, ""))
+            for row, upload in zip(rows, uploads, strict=True)
+        ]
+        rows += [
+            replace(
+                self._run_row(label, self.executor.runs[run_id]),
+                app=by_job.get(self.executor.runs[run_id].job_name, ""),
+            )
+            for label, run_id in runs
+        ]
         return rows
 
     def _run_row(self, label: str, record: RunRecord) -> SummaryRow:
-        result: Any = record.result
+        report = record.result or JobReport()
         state = record.state
         note = ""
         if record.state == FAILED:
             note = f"{record.error} (log: {relative(record.log_file)})"
-        elif str(getattr(result, "status", "")) == "REJECTED":
-            state, note = "REJECTED", f"rejected by the job: {result.error}"
-            if getattr(result, "quarantine", None):
-                note += f"; reason kept in {result.quarantine}"
-        elif getattr(result, "rejects", None):
-            note = f"rejected rows: {result.rejects}"
-        output = str(getattr(result, "output", "") or "")
-        output = output.removeprefix(f"s3://{self.naming.output_bucket}/")
+        elif report.status == REJECTED:
+            state, note = REJECTED, f"rejected by the job: {report.error}"
+            if report.quarantine:
+                note += f"; reason kept in {report.quarantine}"
+        elif report.rejects:
+            note = f"rejected rows: {report.rejects}"
+        output = (report.output or "").removeprefix(f"s3://{self.naming.output_bucket}/")
         return SummaryRow(
             label,
             record.run_id[:11],
             state,
-            getattr(result, "rows_read", None),
-            getattr(result, "rows_written", None),
-            getattr(result, "rows_rejected", None),
+            report.rows_read,
+            report.rows_written,
+            report.rows_rejected,
             output,
             record.duration_seconds,
             note,
@@ -295,6 +308,8 @@ def run_locally(
     stage: StageName,
     files: Sequence[Path],
     *,
+    apps: Sequence[str] = (),
+    as_json: bool = False,
     keep: bool = False,
     out: Output | None = None,
 ) -> int:
@@ -303,11 +318,13 @@ def run_locally(
     Output goes to the standard output of the moment the run starts, so that function
     invocations, which send their own stdout to their log file, cannot swallow it.
     """
+    stream = sys.stdout
     if out is None:
-        stream = sys.stdout
+        # with --json the objects are the standard output and progress goes to stderr
+        lines = sys.stderr if as_json else stream
 
         def out(line: str) -> None:
-            print(line, file=stream, flush=True)
+            print(line, file=lines, flush=True)
 
     started = time.monotonic()
     lock = threading.Lock()
@@ -323,13 +340,22 @@ def run_locally(
             f"moto at {local.aws.endpoint} is account {naming.account} ({naming.region}); "
             f"stage {stage} provisioned"
         )
-        inputs = [(path, path.name) for path in files] or sample_files(local.applications)
-        uploads = [local.upload(path, key) for path, key in inputs]
-        runs = [] if files else local.start_sample_runs()
+        selected = local.selected(apps)
+        if files:
+            bucket = local.input_bucket(apps[0]) if apps else naming.input_bucket
+            uploads = [local.upload(path, path.name, bucket) for path in files]
+        else:
+            uploads = [local.upload(p, k) for p, k in sample_files(selected)]
+        runs = [] if files else local.start_sample_runs(apps)
         local.wait(uploads)
         rows = local.summary(uploads, runs)
         dead = local.dead_letters()
         alerts = local.alerts()
+        if as_json:
+            for row in rows:
+                print(json.dumps(row.to_json(), ensure_ascii=False), file=stream, flush=True)
+            failed = any(row.state in (FAILED, "NOT DELIVERED", "DEAD_LETTERED") for row in rows)
+            return 1 if failed or dead else 0
         out("")
         out(render_table(rows))
         for row in rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
@@ -39,3 +40,63 @@ def test_gdp_run_processes_a_new_file_and_ends_with_the_summary(tmp_path):
     [row] = [line for line in result.stdout.splitlines() if line.startswith("tickets.csv")]
     assert row.split()[2:6] == ["SUCCEEDED", "41", "40", "1"]
     assert "dead letters  0" in result.stdout
+
+
+def test_gdp_run_for_one_application_prints_one_json_object_per_input(tmp_path):
+    # GIVEN a CSV for the file-processor application
+    source = tmp_path / "tiny.csv"
+    source.write_text("id,name\n1,a\n2,b\n")
+    # WHEN gdp run sends it to that application, as JSON
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shared.cli.main",
+            "run",
+            "--app",
+            "file-processor",
+            "--json",
+            str(source),
+        ],
+        cwd=REPOSITORY_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    # THEN stdout is exactly one object with the documented fields; progress went to stderr
+    assert result.returncode == 0, result.stdout + result.stderr
+    [line] = result.stdout.splitlines()
+    row = json.loads(line)
+    assert list(row) == [
+        "app",
+        "input",
+        "run",
+        "state",
+        "rows_read",
+        "rows_written",
+        "rows_rejected",
+        "output",
+        "seconds",
+        "note",
+    ]
+    assert (row["app"], row["input"], row["state"], row["rows_written"]) == (
+        "file-processor",
+        "tiny.csv",
+        "SUCCEEDED",
+        2,
+    )
+    assert "provisioned" in result.stderr
+
+
+def test_gdp_run_names_an_unknown_application_in_one_line():
+    result = subprocess.run(
+        [sys.executable, "-m", "shared.cli.main", "run", "--app", "file-procesor"],
+        cwd=REPOSITORY_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--app file-procesor: not a registered application" in result.stderr + result.stdout

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from shared.outcomes import JobReport
+
 # The fields of the one-line report of ``gdp process``, in order.
 REPORT_FIELDS = (
     "source",
@@ -68,3 +70,17 @@ class RunSummary:
     def to_json(self) -> str:
         """Everything, as one JSON document."""
         return json.dumps(asdict(self), ensure_ascii=False)
+
+    def job_report(self) -> JobReport:
+        """What the platform reads of the run."""
+        return JobReport(
+            status=self.status.value,
+            error=self.error,
+            rows_read=self.rows_read,
+            rows_written=self.rows_written,
+            rows_rejected=self.rows_rejected,
+            output=self.output,
+            rejects=self.rejects,
+            quarantine=self.quarantine,
+            detail=json.loads(self.to_json()),
+        )

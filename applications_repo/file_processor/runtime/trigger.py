@@ -7,7 +7,8 @@ starts nothing. When Glue refuses a run (for
 example ConcurrentRunsExceededException) the handler raises, so that Lambda retries the event
 and, when the retries are spent, sends it to the dead-letter queue: no event is lost.
 
-The function ships this module, its metric names, ``shared/quarantine.py`` and Powertools.
+The function ships this module, its metric names, ``shared/quarantine.py``,
+``shared/outcomes.py`` and Powertools.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from botocore.exceptions import ClientError
 from applications_repo.file_processor import metrics as own
 from applications_repo.file_processor.engine_choice import EngineChoice, choose
 from shared import metrics as names
+from shared.outcomes import REJECTED, STARTED, HandlerOutcome
 from shared.quarantine import quarantine, quarantine_calls
 
 CSV_SUFFIX = ".csv"
@@ -186,12 +188,9 @@ def process_event(
             reason=refused.message,
             rejected_by=function_name,
         )
-        return {
-            "status": "REJECTED",
-            "object": obj.uri,
-            "reason": refused.message,
-            "quarantine": kept,
-        }
+        return HandlerOutcome(
+            status=REJECTED, object=obj.uri, reason=refused.message, quarantine=kept
+        ).to_event()
     metrics.add_metric(name=own.FILES_ACCEPTED, unit=MetricUnit.Count, value=1)
     try:
         run = aws.glue.start_job_run(JobName=config.job_name, Arguments=job_arguments(obj, config))
@@ -202,7 +201,7 @@ def process_event(
         raise
     metrics.add_metric(name=own.RUNS_STARTED, unit=MetricUnit.Count, value=1)
     logger.info("run started", extra={"job_name": config.job_name, "job_run_id": run["JobRunId"]})
-    return {"status": "STARTED", "object": obj.uri, "job_run_id": run["JobRunId"]}
+    return HandlerOutcome(status=STARTED, object=obj.uri, job_run_id=run["JobRunId"]).to_event()
 
 
 @dataclass(frozen=True)

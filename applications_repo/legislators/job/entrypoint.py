@@ -42,6 +42,7 @@ from shared.glue.storage import (
     join_uri,
     storage_calls,
 )
+from shared.outcomes import JobReport
 
 REQUIRED = ("input_uri", "output_bucket", "database")
 OPTIONAL = ("JOB_NAME", "JOB_RUN_ID")
@@ -128,6 +129,17 @@ def run(argv: Sequence[str]) -> HistoryCounts:
             run_id=run_id,
             catalog=GlueCatalog(aws.client("glue"), args["database"]),
         )
+
+
+def report(argv: Sequence[str]) -> JobReport:
+    """``run``, as the platform reads it (the job's ``runner``)."""
+    counts = run(argv)
+    return JobReport(
+        rows_read=counts.rows_read,
+        rows_written=counts.history,
+        output=counts.output or None,
+        detail=asdict(counts),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
