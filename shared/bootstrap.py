@@ -33,13 +33,14 @@ from shared.deployability.service_reference import (
 )
 from shared.deployability.stage_templates import KINDS
 from shared.naming import StageNaming
+from shared.registry import registered
 
 CDK_QUALIFIER = "hnb659fds"
 EXECUTION_POLICY_PREFIX = "GlueDataPlatformCfnExecution"
 MANAGED_POLICY_MAX_CHARACTERS = 6144
 """IAM's limit on a managed policy document, white space not counted."""
 
-DEPLOYABLE_TYPES = (
+PLATFORM_TYPES = (
     "AWS::S3::Bucket",
     "AWS::S3::BucketPolicy",
     "AWS::IAM::Role",
@@ -59,13 +60,20 @@ DEPLOYABLE_TYPES = (
     "AWS::SQS::QueuePolicy",
     "AWS::SNS::Topic",
     "AWS::SNS::TopicPolicy",
-    "AWS::DynamoDB::GlobalTable",
     "AWS::Events::Rule",
     "AWS::CloudWatch::Alarm",
     "AWS::CloudWatch::Dashboard",
     "AWS::CloudTrail::Trail",
 )
-"""The resource types the stage stacks may hold; a test fails on any other."""
+"""The resource types the platform's own stacks use; each application adds its own
+(``Application.resource_types``). A test fails on any type neither declares."""
+
+
+def deployable_types() -> tuple[str, ...]:
+    """The platform's resource types and every registered application's."""
+    extra = [t for app in registered() for t in app.resource_types if t not in PLATFORM_TYPES]
+    return (*PLATFORM_TYPES, *dict.fromkeys(extra))
+
 
 PLATFORM_NAME_PATTERNS = ("glue-*", "Glue*", "glue_*")
 """What every name of the stage stacks starts with (naming module; names CloudFormation
@@ -79,7 +87,7 @@ NAME_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("lambda", "layer"): ("*",),
     ("lambda", "layerversion"): ("*",),
     ("ssm", "parameter"): (f"cdk-bootstrap/{CDK_QUALIFIER}/*",),
-    # The specification names the jobs (FileProcessorV2-{stage}, ProcessLegislators-{stage}).
+    # The specification names Glue jobs without the platform's prefix (Name-{stage}).
     ("glue", "job"): ("*-{stage}",),
 }
 CREATED_WITH_REQUEST_TAGS = ("kms:CreateKey",)
@@ -117,7 +125,7 @@ def policy_digest(documents: list[dict[str, Any]]) -> str:
 def _statements(n: StageNaming, project: str) -> list[dict[str, Any]]:
     grants: dict[tuple[tuple[str, ...], str], set[str]] = defaultdict(set)
     conditions: dict[str, dict[str, Any]] = {"": {}}
-    for kind in DEPLOYABLE_TYPES:
+    for kind in deployable_types():
         for phase in PHASES:
             for action in handler_permissions(kind)[phase]:
                 if not is_iam_action(action):

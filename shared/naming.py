@@ -134,7 +134,7 @@ class StageNaming:
 
     # The rule: a name carries its stage (and a bucket its account too, being global)
     def named(self, base: str) -> str:
-        """``base`` of this stage: ``FileProcessorV2`` -> ``FileProcessorV2-dev``."""
+        """``base`` of this stage: ``MyJob`` -> ``MyJob-dev``."""
         return f"{base}-{self.stage}"
 
     def bucket(self, base: str) -> str:
@@ -234,7 +234,7 @@ class StageNaming:
         return f"glue-data-platform-{self.stage}"
 
     def alarm(self, subject: str, what: str) -> str:
-        """An alarm's name, e.g. ``glue-dev-FileProcessorV2-dev-failure-rate``."""
+        """An alarm's name, e.g. ``glue-dev-MyJob-dev-failure-rate``."""
         return f"glue-{self.stage}-{subject}-{what}"
 
     def alarm_arn(self, alarm_name: str) -> str:

@@ -4,7 +4,7 @@
     quarantine/{key}.reason.json  {"source", "version_id", "reason", "rejected_by", "rejected_at"}
 
 The input bucket's EventBridge rule ignores this prefix, and a lifecycle rule of its own
-expires it. This module needs only boto3: the trigger Lambda and the Glue jobs both ship it.
+expires it. This module needs only boto3: Lambda functions and Glue jobs ship it.
 """
 
 from __future__ import annotations

@@ -80,11 +80,14 @@ class Application(ABC):
     """One application of ``applications_repo/``; subclasses fill in the hooks."""
 
     name: ClassVar[str]
-    """Lower-case, hyphenated (``file-processor``): its config section and stack name."""
+    """Lower-case, hyphenated (``my-app``): its config section and stack name."""
     description: ClassVar[str]
     settings_model: ClassVar[type[Settings]] = NoSettings
     docs_page: ClassVar[str | None] = None
     """Its page, relative to the repository root."""
+    resource_types: ClassVar[tuple[str, ...]] = ()
+    """CloudFormation types its stacks use beyond the platform's (``shared.bootstrap``): the
+    execution policy is derived for them too."""
 
     def context(self, config: PlatformConfig, stage: StageName | str) -> AppContext:
         """The application's view of one stage."""

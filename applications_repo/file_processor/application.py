@@ -30,6 +30,7 @@ class FileProcessor(Application):
     description = "CSV uploads to the input bucket -> trigger Lambda -> FileProcessorV2 -> Parquet"
     settings_model = FileProcessorSettings
     docs_page = "docs/file-handling.md"
+    resource_types = ("AWS::DynamoDB::GlobalTable",)  # the trigger's idempotency table
 
     def definition(self, context: AppContext) -> Definition:
         return definition(context.naming, context.settings, context.app)

@@ -24,6 +24,7 @@ class Legislators(Application):
     name = "legislators"
     description = "persons + memberships + organizations -> ProcessLegislators -> history table"
     settings_model = LegislatorsSettings
+    docs_page = "docs/legislators.md"
 
     def definition(self, context: AppContext) -> Definition:
         return definition(context.naming, context.app)

@@ -246,8 +246,8 @@ class LogSettings(Settings):
     """Log retention (spec: Log Groups)."""
 
     lambda_retention_days: RetentionDays = 14
-    """Retention of the Lambda log groups. Spec: 002 Log Groups,
-    "/aws/lambda/GlueTriggerLambda-{stage} | 14 days"."""
+    """Retention of the Lambda log groups. Spec: 002 Log Groups, the Lambda function's log
+    group "| 14 days"."""
     glue_retention_days: RetentionDays = 30
     """Retention of the Glue log groups. Spec: 002 Log Groups, "/aws-glue/jobs/output | 30 days"."""
 

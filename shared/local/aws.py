@@ -13,8 +13,6 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -159,14 +157,3 @@ def _run_as_dict(run: Any) -> dict[str, Any]:
         if value is not None:
             described[field] = value
     return described
-
-
-@contextmanager
-def local_aws(naming: StageNaming) -> Iterator[LocalAws]:
-    """Run moto for ``naming``'s account while the block runs."""
-    aws = LocalAws(naming)
-    aws.start()
-    try:
-        yield aws
-    finally:
-        aws.stop()

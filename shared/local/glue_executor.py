@@ -1,6 +1,6 @@
 """AWS Glue, on this machine: runs the job runs started in the local AWS on local Spark.
 
-A run started with StartJobRun (by the trigger, a test, or ``aws glue start-job-run``) is
+A run started with StartJobRun (by a handler, a test, or ``aws glue start-job-run``) is
 picked up, given the job's default arguments merged with its own, and executed by the job's
 real entry point. Each job's MaxConcurrentRuns is honoured: runs beyond it wait (Glue's run
 queuing) and start when a slot frees. Every run's state, timing and error are recorded in the

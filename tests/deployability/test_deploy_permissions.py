@@ -8,9 +8,10 @@ import copy
 import pytest
 
 from shared.bootstrap import (
-    DEPLOYABLE_TYPES,
     MANAGED_POLICY_MAX_CHARACTERS,
+    PLATFORM_TYPES,
     PolicyDerivationError,
+    deployable_types,
     execution_policies,
     policy_digest,
 )
@@ -25,7 +26,8 @@ def stage_name(stage) -> StageName:
 
 def test_every_resource_type_is_one_the_policy_is_derived_for(stage):
     kinds = {r.type for r in stage.resources if not r.type.startswith(CUSTOM_RESOURCE_PREFIX)}
-    assert kinds - set(DEPLOYABLE_TYPES) == set()
+    assert kinds - set(deployable_types()) == set()
+    assert "AWS::DynamoDB::GlobalTable" not in PLATFORM_TYPES, "declared by its application"
 
 
 def test_every_handler_call_is_modelled_and_allowed(stage, platform_config):
@@ -139,6 +141,6 @@ def test_a_dropped_statement_names_the_resource_the_action_and_the_grant(
 def test_a_resource_type_the_policy_is_not_derived_for_is_refused(monkeypatch, platform_config):
     from shared import bootstrap  # noqa: PLC0415
 
-    monkeypatch.setattr(bootstrap, "DEPLOYABLE_TYPES", ("AWS::EC2::Instance",))
+    monkeypatch.setattr(bootstrap, "PLATFORM_TYPES", ("AWS::EC2::Instance",))
     with pytest.raises(PolicyDerivationError, match=r"AWS::EC2::Instance: .* acts on"):
         bootstrap.execution_policies(platform_config, StageName.DEV)

@@ -138,3 +138,24 @@ def test_no_module_is_over_400_lines():
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
     ]
     assert long == []
+
+
+def test_the_platform_mentions_no_application():
+    config = load_config(environ={})
+    words = set()
+    for app in registered():
+        words |= {app.name, app.name.replace("-", "_"), type(app).__name__}
+        for stage in StageName:
+            words |= {d.name.rsplit("-", 1)[0] for d in app.names(app.context(config, stage))}
+    sources = [
+        path
+        for path in (REPOSITORY_ROOT / "shared").rglob("*")
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts
+    ]
+    mentions = [
+        f"{path.relative_to(REPOSITORY_ROOT)}: {word}"
+        for path in sources
+        for word in sorted(words)
+        if word in path.read_text(encoding="utf-8")
+    ]
+    assert mentions == []
