@@ -14,7 +14,7 @@ from shared.config import PlatformConfig, StageName
 from shared.monitoring.stack import MonitoringStack
 from shared.naming import AppName, Concern
 from shared.pipeline import Delivery
-from shared.registry import RatioAlarm, definitions, registered
+from shared.registry import RatioAlarm, Widget, definitions, registered
 from shared.stage import DeploymentStage
 
 APP = AppName.APPLICATIONS
@@ -29,11 +29,13 @@ class ApplicationsStage(DeploymentStage):
         super().__init__(scope, construct_id, config=config, stage=stage)
         naming = self.naming
         alarms: list[RatioAlarm] = []
+        widgets: list[Widget] = []
         self.application_stacks: list[Stack] = []
         for application in registered():
             context = application.context(config, stage)
             self.application_stacks += application.build(self, context)
             alarms += application.alarms(context)
+            widgets += application.widgets(context)
         self.monitoring = MonitoringStack(
             self,
             "Monitoring",
@@ -43,6 +45,7 @@ class ApplicationsStage(DeploymentStage):
             settings=self.settings,
             applications=definitions(config, stage),
             alarms=alarms,
+            widgets=widgets,
         )
 
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from shared.stage import DeploymentStage
 
 REGISTRY = "applications_repo.registry:APPLICATIONS"
+"""A tuple of ``package.module:ATTRIBUTE`` strings, one line per application."""
 EXTRA_ENV_VAR = "GDP_EXTRA_APPLICATIONS"
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 
@@ -61,6 +62,15 @@ class DeclaredName:
 
     kind: str
     name: str
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A graph of an application's own metrics on the stage's dashboard: ``metrics`` are
+    ``(platform metric name, dimensions)`` pairs, summed over five minutes."""
+
+    title: str
+    metrics: tuple[tuple[str, Mapping[str, str]], ...]
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,10 @@ class Application(ABC):
         """Alarms of its own, beside the ones the platform gives every job and function."""
         return ()
 
+    def widgets(self, context: AppContext) -> Sequence[Widget]:
+        """Graphs of its own metrics for the dashboard, beside the platform's."""
+        return ()
+
     def runbook(self, context: AppContext) -> Sequence[tuple[str, str]]:
         """``(what, command)`` pairs for the operations runbook."""
         return ()
@@ -129,8 +143,8 @@ class RegistryError(LookupError):
 
 @cache
 def _registered(extra: str) -> tuple[Application, ...]:
-    found: list[Application] = list(load_object(REGISTRY))
-    found += [load_object(dotted.strip()) for dotted in extra.split(",") if dotted.strip()]
+    dotted = [*load_object(REGISTRY), *(d.strip() for d in extra.split(",") if d.strip())]
+    found: list[Application] = [load_object(name) for name in dotted]
     names = [app.name for app in found]
     for app in found:
         if not isinstance(app, Application):

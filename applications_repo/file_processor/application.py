@@ -13,7 +13,7 @@ from applications_repo.file_processor.settings import FileProcessorSettings
 from shared.application import Definition
 from shared.metrics import SERVICE_DIMENSION
 from shared.naming import QUARANTINE_PREFIX
-from shared.registry import AppContext, Application, DeclaredName, RatioAlarm
+from shared.registry import AppContext, Application, DeclaredName, RatioAlarm, Widget
 
 if TYPE_CHECKING:
     from aws_cdk import Stack
@@ -70,6 +70,11 @@ class FileProcessor(Application):
                 ),
             ),
         )
+
+    def widgets(self, context: AppContext) -> Sequence[Widget]:
+        service = {SERVICE_DIMENSION: metrics.TRIGGER_SERVICE}
+        counts = (metrics.FILES_RECEIVED, metrics.FILES_ACCEPTED, metrics.FILES_REJECTED)
+        return (Widget("Files in", tuple((name, service) for name in counts)),)
 
     def runbook(self, context: AppContext) -> Sequence[tuple[str, str]]:
         n, names, stage = context.naming, FileProcessorNames(context.naming), context.stage

@@ -28,7 +28,7 @@ from shared.monitoring.definition import monitoring
 from shared.monitoring.metric_math import lambda_metric, percent, platform_metric, queue_depth
 from shared.monitoring.run_monitor import FINISHED_STATES
 from shared.naming import StageNaming
-from shared.registry import RatioAlarm
+from shared.registry import RatioAlarm, Widget
 
 MONITOR_MODULES = ("shared.metrics",)
 
@@ -47,6 +47,7 @@ class MonitoringStack(Stack):
         settings: StageSettings,
         applications: Sequence[Definition],
         alarms: Sequence[RatioAlarm] = (),
+        widgets: Sequence[Widget] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -103,7 +104,7 @@ class MonitoringStack(Stack):
             self._function_alarms(handler)
         for alarm in alarms:
             self._ratio_alarm(alarm)
-        self._dashboard(applications, [monitor], alarms)
+        self._dashboard(applications, [monitor], widgets)
 
     # The run monitor
     def _run_monitor(self, handler: JobStateHandler) -> None:
@@ -294,20 +295,19 @@ class MonitoringStack(Stack):
         self,
         applications: Sequence[Definition],
         monitors: Sequence[JobStateHandler],
-        alarms: Sequence[RatioAlarm],
+        widgets: Sequence[Widget],
     ) -> None:
         window = Duration.minutes(5)
         jobs = [job.name for app in applications for job in app.jobs]
         handlers = [h for app in applications for h in app.handlers]
         dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=self.naming.dashboard)
         dashboard.add_widgets(
-            cw.GraphWidget(
-                title="Applications' own counts",
-                left=[
-                    platform_metric(name, dict(dimensions), window)
-                    for alarm in alarms
-                    for name, dimensions in (alarm.denominator, alarm.numerator)
-                ],
+            *(
+                cw.GraphWidget(
+                    title=widget.title,
+                    left=[platform_metric(n, dict(d), window) for n, d in widget.metrics],
+                )
+                for widget in widgets
             ),
             cw.GraphWidget(
                 title="Runs by state",

@@ -174,7 +174,7 @@ def test_the_dashboard_shows_own_counts_runs_durations_rows_errors_and_dead_lett
     assert dashboard["DashboardName"] == n.dashboard
     body = json.dumps(dashboard["DashboardBody"])
     for title in (
-        "Applications' own counts",
+        "Files in",
         "Runs by state",
         "Run duration (s)",
         "Rows written and rejected",

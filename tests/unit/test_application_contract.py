@@ -25,9 +25,10 @@ def test_the_registry_holds_the_shipped_applications():
 def test_a_misregistered_application_is_refused(monkeypatch):
     from applications_repo.file_processor.application import FILE_PROCESSOR  # noqa: PLC0415
 
+    dotted = "applications_repo.file_processor.application:FILE_PROCESSOR"
     monkeypatch.setattr(
         "shared.registry.load_object",
-        lambda dotted: (FILE_PROCESSOR, FILE_PROCESSOR) if dotted == REGISTRY else None,
+        lambda name: (dotted, dotted) if name == REGISTRY else FILE_PROCESSOR,
     )
     _registered.cache_clear()
     try:
