@@ -17,8 +17,10 @@ from typing import Any
 from shared.errors import PlatformError
 from shared.naming import AppName, Concern, StageNaming
 
-CONTRACT_VERSION = 2
-"""1: buckets, catalog, roles; 2: Glue logs under --custom-logGroup-prefix, the audit trail."""
+CONTRACT_VERSION = 3
+"""1: buckets, catalog, roles; 2: Glue logs under --custom-logGroup-prefix, the audit trail;
+3: the shared roles hold only what every application shares (each application's own role and
+grants are in its stack)."""
 CONTRACT_OUTPUT = "PlatformContractVersion"
 PUBLISHING_STACK = Concern.ACCESS
 """The infrastructure stack deployed last: once it carries a version, the stage has all of it."""
