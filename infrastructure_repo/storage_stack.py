@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Stack
-from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from shared.config import StageSettings
@@ -47,21 +46,10 @@ class StorageStack(Stack):
             access_logs = access_logs or bucket
             self.buckets[plan.role] = bucket
         if settings.audit.trail and access_logs is not None:
-            self._accept_access_logs_of(access_logs, naming, naming.audit_bucket)
-        own_provider_log_groups(self, naming=naming, days=settings.logs.lambda_retention_days)
-
-    @staticmethod
-    def _accept_access_logs_of(logs: SecureBucket, naming: StageNaming, source: str) -> None:
-        """Let S3 deliver the access logs of a bucket another stack owns (named by the rule)."""
-        logs.add_to_resource_policy(
-            iam.PolicyStatement(
+            access_logs.accept_access_logs(
                 sid="AllowAuditBucketAccessLogs",
-                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
-                actions=["s3:PutObject"],
-                resources=[logs.arn_for_objects(f"{source}/*")],
-                conditions={
-                    "ArnLike": {"aws:SourceArn": naming.bucket_arn(source)},
-                    "StringEquals": {"aws:SourceAccount": naming.account},
-                },
+                source_arn=naming.bucket_arn(naming.audit_bucket),
+                prefix=f"{naming.audit_bucket}/",
+                account=naming.account,
             )
-        )
+        own_provider_log_groups(self, naming=naming, days=settings.logs.lambda_retention_days)

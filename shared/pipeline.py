@@ -282,17 +282,11 @@ class DeliveryPipelineStack(Stack):
         )
         artifacts = self.pipeline.pipeline.artifact_bucket
         prefix = "artifacts/"
-        logs.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowArtifactBucketAccessLogs",
-                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
-                actions=["s3:PutObject"],
-                resources=[logs.arn_for_objects(f"{prefix}*")],
-                conditions={
-                    "ArnLike": {"aws:SourceArn": artifacts.bucket_arn},
-                    "StringEquals": {"aws:SourceAccount": self.account},
-                },
-            )
+        logs.accept_access_logs(
+            sid="AllowArtifactBucketAccessLogs",
+            source_arn=artifacts.bucket_arn,
+            prefix=prefix,
+            account=self.account,
         )
         cfn_artifacts = cast(s3.CfnBucket, artifacts.node.default_child)
         cfn_artifacts.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(

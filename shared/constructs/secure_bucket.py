@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import cast
 
 from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -78,6 +79,23 @@ class SecureBucket(s3.Bucket):
                 "This is the server access log bucket: logging it into itself would create a "
                 "loop of log records; it receives only S3's own log deliveries.",
             )
+
+    def accept_access_logs(self, *, sid: str, source_arn: str, prefix: str, account: str) -> None:
+        """Let S3 deliver the server access logs of the bucket ``source_arn`` (of ``account``)
+        under ``prefix``: for a source CDK does not wire itself (another stack's bucket, or a
+        bucket CDK Pipelines creates)."""
+        self.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=sid,
+                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
+                actions=["s3:PutObject"],
+                resources=[self.arn_for_objects(f"{prefix}*")],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": source_arn},
+                    "StringEquals": {"aws:SourceAccount": account},
+                },
+            )
+        )
 
 
 def _lifecycle_rules(

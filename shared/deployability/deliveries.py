@@ -200,29 +200,19 @@ def _to(
     if receiver.type == "AWS::Lambda::Function":
         request = Request("lambda:InvokeFunction", arn, principal, source)
         yield Delivery(sender.path, receiver.path, request, function_policies(stage, receiver))
-    elif receiver.type == "AWS::SQS::Queue":
+        return
+    if receiver.type == "AWS::SQS::Queue":
         secure = {**source, "aws:SecureTransport": "true"}
         request = Request("sqs:SendMessage", arn, principal, secure)
         yield Delivery(sender.path, receiver.path, request, queue_policies(stage, receiver))
-        yield from _encrypted_by(
-            stage,
-            sender,
-            receiver=receiver,
-            path="KmsMasterKeyId",
-            principal=principal,
-            source=source,
-        )
     elif receiver.type == "AWS::SNS::Topic":
         request = Request("sns:Publish", arn, principal, source)
         yield Delivery(sender.path, receiver.path, request, topic_policies(stage, receiver))
-        yield from _encrypted_by(
-            stage,
-            sender,
-            receiver=receiver,
-            path="KmsMasterKeyId",
-            principal=principal,
-            source=source,
-        )
+    else:
+        return
+    yield from _encrypted_by(
+        stage, sender, receiver=receiver, path="KmsMasterKeyId", principal=principal, source=source
+    )
 
 
 def _destinations(stage: StageTemplates, config: Resource) -> Iterator[Delivery]:

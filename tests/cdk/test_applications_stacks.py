@@ -14,6 +14,7 @@ from shared.application import FUNCTION_LOGGING, scripts_prefix
 from shared.config import StageName
 from shared.constructs.functions import LAMBDA_RUNTIME
 from shared.naming import QUARANTINE_PREFIX, AppName, Concern, PipelineNaming, StageNaming
+from tests.cdk.templates import as_list, managed_policy, managed_policy_statements, role, statement
 
 STAGES = list(StageName)
 
@@ -219,37 +220,6 @@ def test_each_stage_waits_for_its_infrastructures_contract(applications, infrast
         assert evaluate([test_policy], Request("cloudformation:DescribeStacks", stack)).allowed
 
 
-def role(template, role_name: str) -> dict:
-    [resource] = template.find_resources(
-        "AWS::IAM::Role", {"Properties": {"RoleName": role_name}}
-    ).values()
-    return resource["Properties"]
-
-
-def managed_policy_statements(template, description_fragment: str) -> list[dict]:
-    policies = template.find_resources("AWS::IAM::ManagedPolicy")
-    [policy] = [
-        p for p in policies.values() if description_fragment in p["Properties"]["Description"]
-    ]
-    return policy["Properties"]["PolicyDocument"]["Statement"]
-
-
-def policy_roles(template, description_fragment: str) -> list:
-    policies = template.find_resources("AWS::IAM::ManagedPolicy")
-    [policy] = [
-        p for p in policies.values() if description_fragment in p["Properties"]["Description"]
-    ]
-    return policy["Properties"]["Roles"]
-
-
-def statement(statements: list[dict], sid: str) -> dict:
-    return next(s for s in statements if s.get("Sid") == sid)
-
-
-def as_list(value) -> list:
-    return value if isinstance(value, list) else [value]
-
-
 @pytest.mark.parametrize("stage", STAGES)
 def test_trigger_role_may_only_start_this_stages_file_processor(applications, stage):
     n = StageNaming.of(applications.config, stage)
@@ -282,7 +252,7 @@ def test_trigger_role_may_only_start_this_stages_file_processor(applications, st
 def test_each_application_grants_the_shared_roles_only_its_own_inputs_and_jobs(applications, stage):
     n = StageNaming.of(applications.config, stage)
     processor = applications.application_template(stage, "file-processor")
-    assert policy_roles(processor, "What FileProcessorV2") == [n.glue_service_role]
+    assert managed_policy(processor, "What FileProcessorV2")["Roles"] == [n.glue_service_role]
     read = statement(managed_policy_statements(processor, "What FileProcessorV2"), "ReadInput")
     assert as_list(read["Resource"]) == [f"{n.bucket_arn(n.input_bucket)}/*"]
     assert "s3:PutObject" not in as_list(read["Action"])
@@ -294,9 +264,11 @@ def test_each_application_grants_the_shared_roles_only_its_own_inputs_and_jobs(a
     own = FILE_PROCESSOR.context(applications.config, stage).config.application_settings(
         stage, "legislators"
     )
-    assert policy_roles(legislators, "What ProcessLegislators") == [n.glue_service_role]
+    assert managed_policy(legislators, "What ProcessLegislators")["Roles"] == [n.glue_service_role]
     reads = statement(
         managed_policy_statements(legislators, "What ProcessLegislators"), "ReadLegislatorsInput"
     )
     assert as_list(reads["Resource"]) == [f"{n.bucket_arn(own.input_bucket)}/{own.input_prefix}*"]
-    assert policy_roles(legislators, "post-deploy tests of ProcessLegislators") == [n.test_role]
+    assert managed_policy(legislators, "post-deploy tests of ProcessLegislators")["Roles"] == [
+        n.test_role
+    ]

@@ -13,6 +13,7 @@ from shared.naming import (
     PipelineNaming,
     StageNaming,
 )
+from tests.cdk.templates import as_list, managed_policy_statements, role, statement
 
 STAGES = list(StageName)
 
@@ -133,29 +134,6 @@ def test_catalog_database_and_glue_security_configuration(infrastructure, stage)
     )
     template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
     template.has_resource_properties("AWS::KMS::Alias", {"AliasName": naming.glue_key_alias})
-
-
-def role(template, role_name: str) -> dict:
-    [resource] = template.find_resources(
-        "AWS::IAM::Role", {"Properties": {"RoleName": role_name}}
-    ).values()
-    return resource["Properties"]
-
-
-def managed_policy_statements(template, description_fragment: str) -> list[dict]:
-    policies = template.find_resources("AWS::IAM::ManagedPolicy")
-    [policy] = [
-        p for p in policies.values() if description_fragment in p["Properties"]["Description"]
-    ]
-    return policy["Properties"]["PolicyDocument"]["Statement"]
-
-
-def statement(statements: list[dict], sid: str) -> dict:
-    return next(s for s in statements if s.get("Sid") == sid)
-
-
-def as_list(value) -> list:
-    return value if isinstance(value, list) else [value]
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -11,16 +11,15 @@ another endpoint, such as the local moto server.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import boto3
 import pytest
 
+from shared.aws_session import stage_session
 from shared.config import PlatformConfig, StageName, StageSettings
 from shared.naming import StageNaming
 
-TEST_ROLE_ENV_VAR = "GDP_TEST_ROLE_ARN"
 SESSION_NAME = "gdp-post-deploy-tests"
 
 
@@ -56,15 +55,4 @@ def run_polling() -> RunPolling:
 @pytest.fixture(scope="session")
 def aws_session(naming: StageNaming) -> boto3.Session:
     """A session in the stage's account: as GlueTestRole when the pipeline names it."""
-    role_arn = os.environ.get(TEST_ROLE_ENV_VAR)
-    if not role_arn:
-        return boto3.Session(region_name=naming.region)
-    credentials = boto3.client("sts", region_name=naming.region).assume_role(
-        RoleArn=role_arn, RoleSessionName=SESSION_NAME
-    )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=naming.region,
-    )
+    return stage_session(naming, SESSION_NAME)
