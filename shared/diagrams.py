@@ -182,7 +182,7 @@ def draw_data_flow(config: PlatformConfig, stage: StageName, out: Path) -> None:
             output = Bucket(n.output_bucket)
             catalog = GlueDataCatalog(n.database)
             state = Eventbridge(f"{n.job_state_rule}\nJob State Change")
-            monitor = Lambda(n.run_monitor_function)
+            monitor = Lambda(n.monitor_function)
             metrics = Cloudwatch(f"metrics, alarms\n{n.dashboard}")
             alerts = SNS(n.alerts_topic)
             for definition in definitions(config, stage):

@@ -214,15 +214,15 @@ class StageNaming:
         return f"alias/glue-alerts-{self.stage}"
 
     @property
-    def run_monitor_function(self) -> str:
+    def monitor_function(self) -> str:
         return f"GlueRunMonitor-{self.stage}"
 
     @property
-    def run_monitor_log_group(self) -> str:
-        return self.lambda_log_group(self.run_monitor_function)
+    def monitor_log_group(self) -> str:
+        return self.lambda_log_group(self.monitor_function)
 
     @property
-    def run_monitor_dead_letter_queue(self) -> str:
+    def monitor_dead_letter_queue(self) -> str:
         return f"GlueRunMonitor-dlq-{self.stage}"
 
     @property

@@ -11,8 +11,8 @@ from shared.naming import StageNaming
 from shared.registry import definitions
 
 HERE = Path(__file__).parent
-MONITOR_MODULE = HERE / "run_monitor.py"
-MONITOR_HANDLER = "shared.monitoring.run_monitor:handler"
+MONITOR_MODULE = HERE / "job_states.py"
+MONITOR_HANDLER = "shared.monitoring.job_states:handler"
 MONITOR_LOGGER = "glue-run-monitor"
 
 
@@ -32,13 +32,13 @@ def monitoring(naming: StageNaming, settings: StageSettings) -> Definition:
         name="monitoring",
         job_state_handlers=(
             JobStateHandler(
-                function_name=naming.run_monitor_function,
+                function_name=naming.monitor_function,
                 module=MONITOR_MODULE,
                 handler=MONITOR_HANDLER,
                 job_name_suffix=f"-{naming.stage}",
                 environment=monitor_environment(naming, settings),
                 logger_name=MONITOR_LOGGER,
-                dead_letter_queue=naming.run_monitor_dead_letter_queue,
+                dead_letter_queue=naming.monitor_dead_letter_queue,
                 alerts_topic=naming.alerts_topic,
             ),
         ),

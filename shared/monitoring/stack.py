@@ -25,8 +25,8 @@ from shared.config import StageSettings
 from shared.constructs.functions import dead_letter_queue, function_target, handler_function
 from shared.constructs.logging import LogsKey, encrypted_log_group
 from shared.monitoring.definition import monitoring
+from shared.monitoring.job_states import FINISHED_STATES
 from shared.monitoring.metric_math import lambda_metric, percent, platform_metric, queue_depth
-from shared.monitoring.run_monitor import FINISHED_STATES
 from shared.naming import StageNaming
 from shared.registry import RatioAlarm, Widget
 
@@ -59,7 +59,7 @@ class MonitoringStack(Stack):
             naming=naming,
             alias=naming.alerts_key_alias,
             description=f"Encrypts the alerts and the run monitor's logs ({naming.stage}).",
-            log_group_pattern=naming.run_monitor_log_group,
+            log_group_pattern=naming.monitor_log_group,
         )
         alarms_of_this_account = {
             "StringEquals": {"aws:SourceAccount": naming.account},
@@ -96,7 +96,7 @@ class MonitoringStack(Stack):
             self.topic.add_subscription(subscriptions.EmailSubscription(address))
         self.alarms: list[cw.Alarm] = []
         [monitor] = monitoring(naming, settings).job_state_handlers
-        self._run_monitor(monitor)
+        self._monitor(monitor)
         jobs = [job for app in applications for job in app.jobs]
         for job in jobs:
             self._job_alarms(job.name, job.emits_row_metrics)
@@ -107,7 +107,7 @@ class MonitoringStack(Stack):
         self._dashboard(applications, [monitor], widgets)
 
     # The run monitor
-    def _run_monitor(self, handler: JobStateHandler) -> None:
+    def _monitor(self, handler: JobStateHandler) -> None:
         n = self.naming
         log_group = encrypted_log_group(
             self,

@@ -43,7 +43,7 @@ def test_every_platform_log_group_keeps_its_days_and_is_encrypted(
     }
     expected = {
         FileProcessorNames(n).trigger_log_group: settings.logs.lambda_retention_days,
-        n.run_monitor_log_group: settings.logs.lambda_retention_days,
+        n.monitor_log_group: settings.logs.lambda_retention_days,
         **dict.fromkeys(n.glue_log_groups, settings.logs.glue_retention_days),
     }
     assert set(expected) <= set(groups)
@@ -102,7 +102,7 @@ def test_alarms_follow_the_config_and_notify_the_alerts_topic(applications, stag
         assert duration["Statistic"] == "Maximum" and duration["Period"] == period
     for function, queue in (
         (FileProcessorNames(n).trigger_function, FileProcessorNames(n).dead_letter_queue),
-        (n.run_monitor_function, n.run_monitor_dead_letter_queue),
+        (n.monitor_function, n.monitor_dead_letter_queue),
     ):
         dead = found[n.alarm(function, "dead-letters")]
         assert dead["MetricName"] == "ApproximateNumberOfMessagesVisible"
@@ -139,7 +139,7 @@ def test_the_alerts_topic_is_encrypted_and_tls_only(applications, stage):
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_finished_runs_of_the_stage_reach_the_run_monitor(applications, stage):
+def test_finished_runs_of_the_stage_reach_the_monitor(applications, stage):
     n = StageNaming.of(applications.config, stage)
     template = applications.stage_template(stage, Concern.MONITORING)
     [rule] = [
@@ -158,7 +158,7 @@ def test_finished_runs_of_the_stage_reach_the_run_monitor(applications, stage):
     template.has_resource_properties(
         "AWS::Lambda::Function",
         {
-            "FunctionName": n.run_monitor_function,
+            "FunctionName": n.monitor_function,
             "Runtime": LAMBDA_RUNTIME.name,
             "Environment": {"Variables": {"ALERTS_TOPIC_ARN": n.topic_arn(n.alerts_topic)}},
         },

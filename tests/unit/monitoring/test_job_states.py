@@ -11,8 +11,8 @@ import pytest
 from moto import mock_aws
 
 from shared.local.events import glue_job_state_event
-from shared.monitoring import run_monitor
-from shared.monitoring.run_monitor import (
+from shared.monitoring import job_states
+from shared.monitoring.job_states import (
     Clients,
     MonitorConfig,
     handle,
@@ -39,7 +39,7 @@ def aws():
         ]["QueueArn"]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
         yield Clients(glue=glue, sns=sns), MonitorConfig("dev", topic, 10), sqs, inbox
-    run_monitor.metrics.clear_metrics()
+    job_states.metrics.clear_metrics()
 
 
 def state_event(run_id: str, state: str, message: str | None = None) -> dict:
