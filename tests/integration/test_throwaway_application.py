@@ -1,6 +1,7 @@
 """An application from outside the registry, added with one line (GDP_EXTRA_APPLICATIONS) and
-no platform change: it synthesizes through every gate, shows in the config, ``gdp apps``, the
-configuration page and the deployment diagram, and runs in the local stage."""
+no platform change: it synthesizes through every gate (cdk-nag, cfn-lint, checkov, the deploy
+permissions and its role's calls), shows in the config, ``gdp apps``, the configuration page
+and the deployment diagram, and runs in the local stage."""
 
 from __future__ import annotations
 
@@ -11,9 +12,15 @@ import sys
 import pytest
 
 from shared.assembly import stacks
+from shared.bootstrap import execution_policies
 from shared.config import REPOSITORY_ROOT, StageName, load_config
 from shared.config.reference import render
+from shared.deployability.deploy_permissions import denied, requirements
+from shared.deployability.runtime_calls import problems as runtime_problems
+from shared.deployability.runtime_calls import runtime_calls
+from shared.deployability.stage_templates import StageTemplates
 from shared.diagrams import deployment_layout
+from shared.monitoring.definition import stage_definitions
 from shared.naming import AppName, StageNaming
 from shared.registry import EXTRA_ENV_VAR, registered
 from tests.unit.config_files import write_config
@@ -72,6 +79,22 @@ def test_a_new_application_goes_through_every_gate_and_the_local_stage(throwaway
     layout = deployment_layout(config, {AppName.APPLICATIONS: synthesized})
     dev = next(a for a in layout.accounts if a.stage is StageName.DEV)
     assert stack in dev.stacks[AppName.APPLICATIONS]
+
+    # the execution policy is derived for it, and its role allows the calls its code declares
+    infra = gdp(env, "synth", "--app", "infrastructure", "--outdir", str(tmp_path / "out"))
+    assert infra.returncode == 0, infra.stdout + infra.stderr
+    dev_stacks = [
+        s
+        for s in synthesized + stacks(tmp_path / "out" / "infrastructure")
+        if "/Deploy-Dev/" in s.construct_path
+    ]
+    stage = StageTemplates(dev_stacks)
+    needed, unmodelled = requirements(stage)
+    assert unmodelled == []
+    assert denied(execution_policies(config, StageName.DEV), needed) == []
+    calls = runtime_calls(stage, naming, stage_definitions(config, StageName.DEV))
+    assert "Throwaway-dev" in {c.owner for c in calls}
+    assert runtime_problems(stage, calls) == []
 
     # and it runs in the local stage beside the shipped applications
     run = gdp(env, "run")
