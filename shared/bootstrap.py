@@ -264,3 +264,27 @@ def _split(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 f"{MANAGED_POLICY_MAX_CHARACTERS} characters"
             )
     return documents
+
+
+DIGEST_PREFIX = "digest "
+
+
+def stale_policies(iam: Any, config: PlatformConfig, stage: StageName) -> list[str]:
+    """Why the stage account must be bootstrapped again: each execution policy document that is
+    missing, or whose description carries another digest than the derived policy's (empty when
+    the account is current). ``iam`` is a boto3 IAM client of the stage account."""
+    n = StageNaming.of(config, stage)
+    documents = execution_policies(config, stage)
+    digest = policy_digest(documents)
+    found = []
+    for part in range(1, len(documents) + 1):
+        name = execution_policy_name(stage, part)
+        arn = f"arn:{n.partition}:iam::{n.account}:policy/{name}"
+        try:
+            description = iam.get_policy(PolicyArn=arn)["Policy"].get("Description", "")
+        except iam.exceptions.NoSuchEntityException:
+            found.append(f"{name}: not created yet")
+            continue
+        if description != f"{DIGEST_PREFIX}{digest}":
+            found.append(f"{name}: {description or 'no digest'}, the derived policy is {digest}")
+    return found

@@ -7,7 +7,14 @@ import argparse
 import json
 from collections.abc import Callable
 
-from shared.bootstrap import execution_policies, execution_policy_name, policy_digest
+from shared.aws_session import stage_session
+from shared.bootstrap import (
+    DIGEST_PREFIX,
+    execution_policies,
+    execution_policy_name,
+    policy_digest,
+    stale_policies,
+)
 from shared.config import PlatformConfig, StageName, load_config
 from shared.naming import AppName, PipelineNaming, StageNaming
 from shared.registry import stage_stacks
@@ -34,6 +41,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     policy.add_argument("--config", help="config file (default: platform.yaml or $GDP_CONFIG)")
     policy.set_defaults(handler=print_policy)
+    check = actions.add_parser(
+        "check",
+        help="exit 1 when a stage account's execution policy is older than the derived one "
+        "(run with that account's credentials)",
+    )
+    check.add_argument("--stage", required=True, choices=[s.value for s in StageName])
+    check.add_argument("--config", help="config file (default: platform.yaml or $GDP_CONFIG)")
+    check.set_defaults(handler=check_policy)
     commands = actions.add_parser(
         "commands", help="bootstrap every account and deploy both pipelines, step by step"
     )
@@ -59,6 +74,23 @@ def print_policy(args: argparse.Namespace) -> int:
         print(f"gdp bootstrap policy: --part must be 1 to {len(documents)}")
         return 2
     print(json.dumps(documents[args.part - 1], indent=2))
+    return 0
+
+
+def check_policy(args: argparse.Namespace) -> int:
+    """Say whether the stage account runs the derived execution policy."""
+    config = load_config(args.config)
+    stage = StageName(args.stage)
+    naming = StageNaming.of(config, stage)
+    iam = stage_session(naming, "gdp-bootstrap-check").client("iam")
+    stale = stale_policies(iam, config, stage)
+    for line in stale:
+        print(f"{stage}: {line}")
+    if stale:
+        print(f"{stage}: bootstrap again with the lines `gdp bootstrap commands` prints")
+        return 1
+    digest = policy_digest(execution_policies(config, stage))
+    print(f"{stage}: the execution policy is current ({digest})")
     return 0
 
 
@@ -104,8 +136,8 @@ def deployment_commands(config: PlatformConfig) -> str:
             continue
         lines += [
             "# with the scoped execution policy the project derives (its digest is the",
-            "# policies' description: when `gdp bootstrap policy --stage STAGE --digest` prints",
-            "# another one, run these lines again with `aws iam create-policy-version",
+            "# policies' description: when `gdp bootstrap check --stage STAGE` says it is",
+            "# stale, run these lines again with `aws iam create-policy-version",
             "# --policy-arn ARN --set-as-default` in place of create-policy).",
         ]
         policy_arns = []
@@ -121,7 +153,7 @@ def deployment_commands(config: PlatformConfig) -> str:
                     f"> {policy_file}",
                     f"aws iam create-policy --policy-name {name} "
                     f"--policy-document file://{policy_file} "
-                    f'--description "digest {digest}" --profile {profile}',
+                    f'--description "{DIGEST_PREFIX}{digest}" --profile {profile}',
                 ]
         lines.append(
             f"{CDK} bootstrap aws://{account}/{region} --trust {pipeline.account_id} "

@@ -95,3 +95,48 @@ def test_single_account_trial_synthesizes_with_the_gates(tmp_path):
     assert "222222222222" not in result.stdout
     # AND the repository's own cloud assembly is left alone
     assert (tmp_path / "cdk.out" / "infrastructure" / "manifest.json").is_file()
+
+
+def test_bootstrap_check_says_when_a_stage_account_must_be_bootstrapped_again(capsys, monkeypatch):
+    import boto3  # noqa: PLC0415
+    from moto import mock_aws  # noqa: PLC0415
+
+    from shared.bootstrap import (  # noqa: PLC0415
+        DIGEST_PREFIX,
+        execution_policies,
+        execution_policy_name,
+        policy_digest,
+    )
+    from shared.config import StageName, load_config  # noqa: PLC0415
+
+    config = load_config(environ={})
+    documents = execution_policies(config, StageName.DEV)
+    account = config.accounts.dev.account_id
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", account)
+    monkeypatch.delenv("GDP_TEST_ROLE_ARN", raising=False)
+    with mock_aws():
+        iam = boto3.client("iam", region_name="us-east-1")
+        # GIVEN no policy at all: stale
+        assert main(["bootstrap", "check", "--stage", "dev"]) == 1
+        assert "not created yet" in capsys.readouterr().out
+        # GIVEN the policies of an older derivation: stale, naming the digests
+        for part, document in enumerate(documents, start=1):
+            iam.create_policy(
+                PolicyName=execution_policy_name(StageName.DEV, part),
+                PolicyDocument=json.dumps(document),
+                Description=f"{DIGEST_PREFIX}000000000000",
+            )
+        assert main(["bootstrap", "check", "--stage", "dev"]) == 1
+        out = capsys.readouterr().out
+        assert f"the derived policy is {policy_digest(documents)}" in out
+        # GIVEN the current ones: current
+        for part in range(1, len(documents) + 1):
+            arn = f"arn:aws:iam::{account}:policy/{execution_policy_name(StageName.DEV, part)}"
+            iam.delete_policy(PolicyArn=arn)
+            iam.create_policy(
+                PolicyName=execution_policy_name(StageName.DEV, part),
+                PolicyDocument=json.dumps(documents[part - 1]),
+                Description=f"{DIGEST_PREFIX}{policy_digest(documents)}",
+            )
+        assert main(["bootstrap", "check", "--stage", "dev"]) == 0
+        assert f"is current ({policy_digest(documents)})" in capsys.readouterr().out
