@@ -152,19 +152,19 @@ class StageNaming:
     # Buckets (spec: S3 Buckets)
     @property
     def input_bucket(self) -> str:
-        return f"glue-input-{self.stage}-{self.account}"
+        return self.bucket("glue-input")
 
     @property
     def output_bucket(self) -> str:
-        return f"glue-output-{self.stage}-{self.account}"
+        return self.bucket("glue-output")
 
     @property
     def assets_bucket(self) -> str:
-        return f"glue-assets-v2-{self.stage}-{self.account}"
+        return self.bucket("glue-assets-v2")
 
     @property
     def access_logs_bucket(self) -> str:
-        return f"glue-access-logs-{self.stage}-{self.account}"
+        return self.bucket("glue-access-logs")
 
     # Glue (spec: Glue Resources)
     @property
@@ -177,7 +177,7 @@ class StageNaming:
 
     @property
     def audit_bucket(self) -> str:
-        return f"glue-audit-{self.stage}-{self.account}"
+        return self.bucket("glue-audit")
 
     @property
     def audit_key_alias(self) -> str:

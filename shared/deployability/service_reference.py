@@ -116,8 +116,3 @@ def resource_type(service: str, key: str) -> ResourceType:
     """The ARN format of one of a service's resource types."""
     details = _IAM.resources.get_resource_type_details(service, key)
     return ResourceType(service, details["key"].lower(), details["arn"])
-
-
-def data_version() -> str:
-    """The version of the IAM data in use (for reports)."""
-    return str(_IAM.data_version())

@@ -4,6 +4,7 @@ allowed by that stage's derived execution policy, evaluated on the resource's ow
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -43,7 +44,7 @@ def test_the_policy_fits_iam_managed_policy_limits(platform_config):
         documents = execution_policies(platform_config, stage)
         assert 1 <= len(documents) <= 10
         for document in documents:
-            compact = str(document).replace(" ", "")
+            compact = json.dumps(document, separators=(",", ":"))
             assert len(compact) <= MANAGED_POLICY_MAX_CHARACTERS
         assert policy_digest(documents) == policy_digest(execution_policies(platform_config, stage))
 
