@@ -10,6 +10,7 @@ from infrastructure_repo.catalog_stack import CatalogStack
 from infrastructure_repo.storage_stack import StorageStack
 from shared.config import PlatformConfig, StageName
 from shared.naming import AppName, Concern
+from shared.pipeline import Delivery
 from shared.stage import DeploymentStage
 
 APP = AppName.INFRASTRUCTURE
@@ -59,3 +60,7 @@ class InfrastructureStage(DeploymentStage):
             glue_key=self.catalog.key,
             pipeline_account=config.accounts.pipeline.account_id,
         )
+
+
+DELIVERY = Delivery(APP, InfrastructureStage)
+"""What the infrastructure pipeline ships."""

@@ -13,7 +13,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from shared.config import GlueSettings
+from shared.config import REPOSITORY_ROOT, GlueSettings
 from shared.naming import StageNaming
 
 SCRIPTS_PREFIX = "scripts"
@@ -41,8 +41,6 @@ class GlueJobDefinition:
         script: the entry-point script Glue runs.
         packages: the repository packages the script imports (shipped as ``--extra-py-files``).
         arguments: the job's default arguments, without the leading ``--``.
-        runner: ``module:function`` that runs the job in-process from Glue-style ``argv``
-            (what the local Glue executor calls).
         emits_row_metrics: the job publishes RowsRead/RowsWritten/RowsRejected.
     """
 
@@ -51,8 +49,13 @@ class GlueJobDefinition:
     script: Path
     packages: tuple[str, ...]
     arguments: Mapping[str, str]
-    runner: str
     emits_row_metrics: bool = False
+
+    @property
+    def script_module(self) -> str:
+        """The script's dotted module name (where its ``AWS_CALLS`` and ``report`` are)."""
+        relative = self.script.resolve().relative_to(REPOSITORY_ROOT).with_suffix("")
+        return ".".join(relative.parts)
 
 
 def scripts_prefix(job_name: str) -> str:

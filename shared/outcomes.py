@@ -1,5 +1,5 @@
 """The typed seams between the platform and an application's code: what an object-created
-handler returns, and what a job's runner reports. The local runtime, its summary and the tests
+handler returns, and what a job's script reports. The local runtime, its summary and the tests
 read these fields and no others. Standard library only: functions and jobs ship this module."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class HandlerOutcome:
 
 @dataclass(frozen=True)
 class JobReport:
-    """What a job's run reports about its input (a job's ``runner`` returns one).
+    """What a job's run reports about its input (its script's ``report(argv)`` returns one).
 
     Attributes:
         status: ``SUCCEEDED``, ``REJECTED`` (the input was refused, with ``error`` saying why)

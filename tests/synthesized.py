@@ -15,6 +15,7 @@ from infrastructure_repo.stage import InfrastructureStage
 from shared.assembly import SynthesizedStack, stacks
 from shared.cdk_app import build_delivery_app
 from shared.config import CONFIG_CONTEXT_KEY, PlatformConfig, StageName
+from shared.local.stage_assembly import StageAssembly, pipeline_stage_directories, read_assemblies
 from shared.naming import AppName, PipelineNaming, StageNaming
 from shared.pipeline import Delivery
 
@@ -77,3 +78,13 @@ def every_app(request, infrastructure, applications) -> Synthesized:
     return {AppName.INFRASTRUCTURE: infrastructure, AppName.APPLICATIONS: applications}[
         request.param
     ]
+
+
+@pytest.fixture(scope="session")
+def dev_assembly(infrastructure, applications) -> StageAssembly:
+    """The dev stage's assemblies inside the two pipelines' (what Deploy-Dev deploys)."""
+    outdirs = {
+        AppName.INFRASTRUCTURE: infrastructure.outdir,
+        AppName.APPLICATIONS: applications.outdir,
+    }
+    return read_assemblies(pipeline_stage_directories(outdirs, StageName.DEV))

@@ -27,7 +27,6 @@ JOB_PACKAGES = (
     "applications_repo.file_processor.job",
     "applications_repo.file_processor.metrics",
 )
-JOB_RUNNER = "applications_repo.file_processor.job.entrypoint:report"
 SAMPLES = HERE / "samples"
 TRIGGER_MEMORY_MB = 128
 
@@ -69,7 +68,6 @@ def definition(
                     "engine": EngineChoice.AUTO.value,
                     "single_node_max_bytes": str(settings.glue.single_node_max_bytes),
                 },
-                runner=JOB_RUNNER,
                 emits_row_metrics=True,
             ),
         ),

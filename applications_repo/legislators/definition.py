@@ -17,7 +17,6 @@ JOB_PACKAGES = (
     "shared.outcomes",
     "applications_repo.legislators.job",
 )
-JOB_RUNNER = "applications_repo.legislators.job.entrypoint:report"
 SAMPLES = HERE / "samples"
 INPUT_ARGUMENT = "input_uri"
 
@@ -38,7 +37,6 @@ def definition(naming: StageNaming, own: LegislatorsSettings) -> Definition:
                     "output_bucket": naming.output_bucket,
                     "database": naming.database,
                 },
-                runner=JOB_RUNNER,
             ),
         ),
         sample_runs=(SampleRun(job, SAMPLES, own.input_uri),),

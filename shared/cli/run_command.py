@@ -61,4 +61,5 @@ def run(args: argparse.Namespace) -> int:
         apps=args.app,
         as_json=args.json,
         keep=args.keep,
+        config_path=args.config,
     )

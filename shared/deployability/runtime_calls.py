@@ -59,7 +59,7 @@ Declared = tuple[str, str] | tuple[str, str, Mapping[str, str]]
 
 
 def declared_calls(dotted: str) -> tuple[Declared, ...]:
-    """The ``AWS_CALLS`` of the module of ``package.module:function``."""
+    """The ``AWS_CALLS`` of a module (``package.module``, or ``package.module:function``)."""
     module = import_module(dotted.partition(":")[0])
     calls = getattr(module, DECLARATION, None)
     if calls is None:
@@ -83,7 +83,7 @@ def runtime_calls(
             function = functions[handler.function_name]
             found += _function_calls(stage, naming, function, handler.handler)
         for job in application.jobs:
-            found += _job_calls(stage, naming, jobs[job.name], job.runner)
+            found += _job_calls(stage, naming, jobs[job.name], job.script_module)
     return found
 
 
@@ -127,7 +127,7 @@ def _function_calls(
 
 
 def _job_calls(
-    stage: StageTemplates, naming: StageNaming, job: Resource, runner: str
+    stage: StageTemplates, naming: StageNaming, job: Resource, script_module: str
 ) -> list[RuntimeCall]:
     properties = stage.resolve(job.properties, job.stack)
     role = str(properties["Role"])
@@ -135,7 +135,9 @@ def _job_calls(
         role = naming.role_arn(role)
     arguments = {k.removeprefix("--"): v for k, v in properties.get("DefaultArguments", {}).items()}
     values = _namespace(naming, arg=arguments)
-    calls = [_call(stage.name(job), role, declared, values) for declared in declared_calls(runner)]
+    calls = [
+        _call(stage.name(job), role, declared, values) for declared in declared_calls(script_module)
+    ]
     calls += [
         RuntimeCall(stage.name(job), role, Request(action, resource))
         for action, resource in _glue_service_calls(stage, job, properties, arguments)

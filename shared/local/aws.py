@@ -9,6 +9,7 @@ execution time).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -18,9 +19,12 @@ from typing import Any
 import boto3
 import requests
 from moto.glue import models as glue_models
+from moto.iam.access_control import PermissionResult
 from moto.moto_api import state_manager
+from moto.s3 import models as s3_models
 from moto.server import ThreadedMotoServer
 
+from shared.deployability.iam_policy import Decision, Principal, Request, evaluate
 from shared.naming import StageNaming
 
 LOCALHOST = "127.0.0.1"
@@ -66,6 +70,8 @@ class LocalAws:
             "AWS_DEFAULT_REGION": self.naming.region,
             "AWS_REGION": self.naming.region,
             "MOTO_ACCOUNT_ID": self.naming.account,
+            # roles of the templates attach AWS managed policies (AWSLambdaBasicExecutionRole)
+            "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
         }
 
     def start(self) -> LocalAws:
@@ -78,13 +84,13 @@ class LocalAws:
         self._server.start()
         # moto's backends live in this process: start from an empty account every time.
         requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
-        _install_glue_emulation()
+        _install_emulation()
         self.session = boto3.session.Session(region_name=self.naming.region)
         return self
 
     def stop(self) -> None:
         self._server.stop()
-        _remove_glue_emulation()
+        _remove_emulation()
         for name, value in self._saved_environment.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -97,33 +103,81 @@ class LocalAws:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def client(self, service: str) -> Any:
+        """A client of the running local AWS."""
+        assert self.session is not None, "the local AWS is not started"
+        return self.session.client(service)
+
+    def glue_jobs(self) -> list[Any]:
+        """moto's records of every Glue job, for the local executor."""
+        backend = glue_models.glue_backends[self.naming.account][self.naming.region]
+        return list(backend.jobs.values())
+
     def glue_job(self, name: str) -> Any | None:
         """moto's record of a Glue job (``None`` once deleted), for the local executor."""
         backend = glue_models.glue_backends[self.naming.account][self.naming.region]
         return backend.jobs.get(name)
 
 
+class Patches:
+    """Replacements of moto's methods, installed together and restored together."""
+
+    def __init__(self) -> None:
+        self._saved: list[tuple[Any, str, Any]] = []
+
+    def replace(self, owner: Any, name: str, replacement: Any) -> Any:
+        """Put ``replacement`` at ``owner.name``; returns what was there."""
+        original = getattr(owner, name)
+        self._saved.append((owner, name, original))
+        setattr(owner, name, replacement)
+        return original
+
+    def restore(self) -> None:
+        while self._saved:
+            owner, name, original = self._saved.pop()
+            setattr(owner, name, original)
+
+
+_patches = Patches()
 _originals: dict[str, Any] = {}
 
 
-def _install_glue_emulation() -> None:
+def _install_emulation() -> None:
     with _lock:
         if _originals:
             return
-        _originals["start_job_run"] = glue_models.FakeJob.start_job_run
-        _originals["as_dict"] = glue_models.FakeJobRun.as_dict
-        setattr(glue_models.FakeJob, "start_job_run", _start_job_run_with_queuing)  # noqa: B010
-        setattr(glue_models.FakeJobRun, "as_dict", _run_as_dict)  # noqa: B010
+        _originals["start_job_run"] = _patches.replace(
+            glue_models.FakeJob, "start_job_run", _start_job_run_with_queuing
+        )
+        _originals["as_dict"] = _patches.replace(glue_models.FakeJobRun, "as_dict", _run_as_dict)
+        _patches.replace(s3_models.FakeBucket, "get_permission", _bucket_permission)
     state_manager.set_transition(RUN_MODEL, {"progression": "manual", "times": NEVER})
 
 
-def _remove_glue_emulation() -> None:
+def _remove_emulation() -> None:
     with _lock:
-        if not _originals:
-            return
-        setattr(glue_models.FakeJob, "start_job_run", _originals.pop("start_job_run"))  # noqa: B010
-        setattr(glue_models.FakeJobRun, "as_dict", _originals.pop("as_dict"))  # noqa: B010
+        _patches.restore()
+        _originals.clear()
     state_manager.unset_transition(RUN_MODEL)
+
+
+def _bucket_permission(bucket: Any, action: str, resource: str) -> Any:
+    """What a bucket's policy says to a request of the local account, evaluated by the
+    platform's IAM evaluator (moto applies a statement's effect whatever its conditions say,
+    so every TLS-only bucket would refuse everything). Requests count as made over TLS, as
+    every SDK call in AWS is; the local endpoint is plain HTTP on the loopback only."""
+    if bucket.policy is None:
+        return PermissionResult.NEUTRAL
+    request = Request(
+        action,
+        resource,
+        Principal("AWS", f"arn:aws:iam::{bucket.account_id}:root"),
+        {"aws:SecureTransport": "true"},
+    )
+    decision = evaluate([json.loads(bucket.policy)], request).decision
+    if decision is Decision.EXPLICIT_DENY:
+        return PermissionResult.DENIED
+    return PermissionResult.PERMITTED if decision is Decision.ALLOW else PermissionResult.NEUTRAL
 
 
 def _start_job_run_with_queuing(job: Any, **arguments: Any) -> str:
@@ -157,3 +211,9 @@ def _run_as_dict(run: Any) -> dict[str, Any]:
         if value is not None:
             described[field] = value
     return described
+
+
+def set_run_queuing(account: str, region: str, job_name: str, enabled: bool) -> None:
+    """Glue's ``JobRunQueuingEnabled`` on a job of the local AWS (moto does not keep it)."""
+    job = glue_models.glue_backends[account][region].jobs[job_name]
+    setattr(job, QUEUING_ATTRIBUTE, enabled)

@@ -1,349 +1,218 @@
-"""EventBridge -> Lambda, on this machine: every new object version in a watched bucket
-becomes an "Object Created" event, and every finished Glue run a "Glue Job State Change"
-event, delivered to the real handlers in this process.
+"""EventBridge and S3's event sources, on this machine: events from the local AWS matched
+against the deployed rules by their real ``EventPattern`` (moto's matcher: prefix, suffix,
+anything-but, numeric, exists, wildcard, ``$or``) and delivered to the rules' targets.
 
-Delivery is what Lambda does with an asynchronous invocation: on an error the event is tried
-twice more, then sent to the function's dead-letter queue. Whoever uploads (``gdp run``, a
-test, ``aws s3 cp`` during ``gdp run --keep``), the object is delivered.
+Where moto itself would need Docker or has no delivery, the runtime takes over through moto's
+own hooks, so that whoever writes (a handler, a test, ``aws s3 cp``) the same thing happens:
+- a bucket with EventBridge notifications sends "Object Created"/"Object Deleted" events as S3
+  does (keys URL-encoded, version ids, ``reason``); moto's own version of them is replaced;
+- ``PutEvents`` reaches every target type (moto alone delivers to queues and logs only);
+- a bucket's Lambda notifications invoke the function asynchronously;
+- the local Glue executor publishes each run's "Glue Job State Change".
+A Lambda target is invoked only when the function's resource policy lets
+``events.amazonaws.com`` invoke it for that rule, as in AWS; otherwise the event goes to the
+target's dead-letter queue with the error.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-import logging
-import os
-import sys
+import queue
 import threading
-import time
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib import import_module
-from pathlib import Path
-from typing import Any
+from typing import Any, cast
+from urllib.parse import unquote_plus
 
-from shared.application import JobStateHandler, ObjectCreatedHandler
-from shared.local.events import glue_job_state_event, object_created_event
-from shared.outcomes import REJECTED, HandlerOutcome
+from jsonpath_ng.ext import parse as parse_path
+from moto.events import models as events_models
+from moto.events.models import EventPattern
+from moto.events.utils import EventTemplateParser
+from moto.s3 import notifications as s3_notifications
 
-RETRY_DELAYS_SECONDS = (1.0, 2.0)
-POLL_SECONDS = 0.2
-_environment_lock = threading.Lock()
+from shared.local.aws import Patches
+from shared.local.events import s3_event
+from shared.local.functions import LocalFunctions
+from shared.local.targets import Targets, UnsupportedTargetError, service_of
+
+EVENTS_PRINCIPAL = "events.amazonaws.com"
+S3_PRINCIPAL = "s3.amazonaws.com"
+DEFAULT_BUS = "default"
 
 Progress = Callable[[str], None]
 
 
-class ThreadStdout:
-    """``sys.stdout`` that sends what a handler invocation prints (Powertools metrics) to the
-    function's log file, and what every other thread prints to where it went before: progress
-    lines and command output never end up in a function's log."""
-
-    def __init__(self, default: Any) -> None:
-        self.default = default
-        self.local = threading.local()
-
-    def _target(self) -> Any:
-        return getattr(self.local, "stream", None) or self.default
-
-    def write(self, text: str) -> int:
-        return self._target().write(text)
-
-    def flush(self) -> None:
-        self._target().flush()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.default, name)
-
-
 @dataclass
-class Delivery:
-    """What became of one object's event."""
+class RuleDelivery:
+    """One event a rule matched, delivered (or not) to one of its targets."""
 
-    bucket: str
-    key: str
-    version_id: str | None
-    size: int
-    function_name: str
+    rule: str
+    target: str
     event: dict[str, Any]
-    outcome: str = "PENDING"
-    detail: str = ""
-    job_run_id: str | None = None
-    quarantine: str | None = None
-    attempts: int = 0
-    duplicates: int = 0
+    delivered: bool
+    error: str = ""
 
 
-@dataclass(frozen=True)
-class LambdaContext:
-    """The context object Lambda passes to a handler."""
-
-    function_name: str
-    aws_request_id: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int = 128
-    function_version: str = "$LATEST"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
-class LocalEventBus:
-    """Watches the handlers' buckets and delivers their object events.
-
-    Args:
-        session: a boto3 session into the local AWS.
-        handlers: the functions to deliver to, with the bucket each listens to.
-        logs_dir: where each function's log lines go.
-        progress: called with one line per delivery.
-    """
+class LocalEventBridge:
+    """The default event bus of the local AWS, with S3's and Glue's events on it."""
 
     def __init__(
         self,
-        session,
-        handlers: Sequence[ObjectCreatedHandler],
+        session: Any,
+        functions: LocalFunctions,
+        targets: Targets,
         *,
-        job_state_handlers: Sequence[JobStateHandler] = (),
         account: str,
         region: str,
-        logs_dir: Path,
         progress: Progress = lambda line: None,
-        retry_delays: Sequence[float] = RETRY_DELAYS_SECONDS,
     ) -> None:
-        self.s3 = session.client("s3")
-        self.sqs = session.client("sqs")
-        self.handlers = list(handlers)
-        self.job_state_handlers = list(job_state_handlers)
-        self.account, self.region = account, region
-        self.logs_dir = Path(logs_dir)
-        self.progress = progress
-        self.retry_delays = tuple(retry_delays)
-        self.deliveries: dict[tuple[str, str, str | None], Delivery] = {}
-        self._seen: set[tuple[str, str, str | None]] = set()
-        self._stop = threading.Event()
+        self.events = session.client("events")
+        self.functions, self.targets = functions, targets
+        self.account, self.region, self.progress = account, region, progress
+        self.deliveries: list[RuleDelivery] = []
+        self.published: list[dict[str, Any]] = []
+        self._queue: queue.Queue[tuple[dict[str, Any], str | None] | None] = queue.Queue()
+        self._busy = 0
+        self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._busy = threading.Event()
-        self._functions: dict[str, Callable[..., Any]] = {}
-        self.job_events: list[Delivery] = []
-        self._added_environment: list[str] = []
+        self._patches = Patches()
 
-    def start(self) -> LocalEventBus:
-        """Watch from now on: objects that exist already are not new.
+    def start(self) -> LocalEventBridge:
+        bus = self
+        self._patches.replace(s3_notifications, "_send_event_bridge_message", self._from_s3)
+        self._patches.replace(s3_notifications, "_invoke_awslambda", self._s3_to_function)
 
-        Each handler's module is loaded afresh, as Lambda starts a new execution environment:
-        nothing it cached (clients of an earlier local AWS) carries over.
-        """
-        everything: list[ObjectCreatedHandler | JobStateHandler] = [
-            *self.handlers,
-            *self.job_state_handlers,
-        ]
-        for handler in everything:
-            module = import_module(handler.handler.partition(":")[0])
-            self._functions[handler.function_name] = getattr(
-                importlib.reload(module), handler.handler.partition(":")[2]
-            )
-        for handler in self.handlers:
-            self._seen.update(self._versions(handler.bucket))
-        declared = {n for h in everything for n in h.environment}
-        self._added_environment = sorted(declared - set(os.environ))
-        self._thread = threading.Thread(target=self._loop, name="local-event-bus", daemon=True)
+        def send_to_targets(rule: Any, event: Any, transform_input: bool = True) -> None:
+            if rule.event_pattern.matches_event(event):
+                bus.publish(dict(event), rule=rule.name)
+
+        self._patches.replace(events_models.Rule, "send_to_targets", send_to_targets)
+        self._thread = threading.Thread(target=self._loop, name="local-eventbridge", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Stop watching; the variables the handlers' environments added are removed."""
-        self._stop.set()
+        self._queue.put(None)
         if self._thread:
             self._thread.join()
-        for name in self._added_environment:
-            os.environ.pop(name, None)
+        self._patches.restore()
 
     def idle(self) -> bool:
-        """No delivery is running and every object seen so far has been delivered."""
-        return not self._busy.is_set() and all(
-            d.outcome != "PENDING" for d in self.deliveries.values()
-        )
+        with self._lock:
+            return self._busy == 0
 
-    def poll_once(self) -> int:
-        """Deliver the events of objects created since the last poll; returns how many."""
-        delivered = 0
-        for handler in self.handlers:
-            for identity, size, etag in self._new_versions(handler.bucket):
-                bucket, key, version = identity
-                if key.startswith(handler.excluded_prefix):
-                    continue
-                event = object_created_event(
-                    bucket=bucket,
-                    key=key,
-                    size=size,
-                    version_id=version,
-                    etag=etag,
-                    account=self.account,
-                    region=self.region,
-                )
-                delivery = Delivery(bucket, key, version, size, handler.function_name, event)
-                self.deliveries[identity] = delivery
-                self._deliver(handler, delivery)
-                delivered += 1
-        return delivered
+    def publish(self, event: dict[str, Any], rule: str | None = None) -> None:
+        """Put ``event`` on the bus (for ``rule`` only: it matched already)."""
+        with self._lock:
+            self._busy += 1
+        self._queue.put((event, rule))
 
-    def job_finished(self, job_name: str, run_id: str, state: str, message: str | None) -> None:
-        """Deliver the "Glue Job State Change" event of a finished run to the handlers of
-        the stage's jobs (called by the local Glue executor)."""
-        event = glue_job_state_event(
-            job_name=job_name,
-            run_id=run_id,
-            state=state,
-            message=message,
-            account=self.account,
-            region=self.region,
-        )
-        for handler in self.job_state_handlers:
-            if job_name.endswith(handler.job_name_suffix):
-                delivery = Delivery("", job_name, run_id, 0, handler.function_name, event)
-                self.job_events.append(delivery)
-                self._deliver(handler, delivery)
-
-    def redeliver(self, delivery: Delivery) -> None:
-        """Deliver the same event again, as at-least-once delivery sometimes does."""
-        handler = next(h for h in self.handlers if h.function_name == delivery.function_name)
-        self._deliver(handler, delivery)
+    def fire(self, rule_name: str) -> None:
+        """A schedule rule's "Scheduled Event", now."""
+        arn = self.events.describe_rule(Name=rule_name)["Arn"]
+        event = {
+            "version": "0",
+            "id": "scheduled",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": self.account,
+            "region": self.region,
+            "resources": [arn],
+            "detail": {},
+        }
+        self.publish(event, rule=rule_name)
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
-            self._busy.set()
+        while (item := self._queue.get()) is not None:
+            event, only = item
             try:
-                self.poll_once()
+                self._dispatch(event, only)
+            except Exception as error:  # the runtime's own failure: shown, never swallowed
+                self.progress(f"local EventBridge: {type(error).__name__}: {error}")
             finally:
-                self._busy.clear()
-            self._stop.wait(POLL_SECONDS)
+                with self._lock:
+                    self._busy -= 1
 
-    def _versions(self, bucket: str) -> Iterator[tuple[str, str, str | None]]:
-        for identity, _, _ in self._listing(bucket):
-            yield identity
-
-    def _listing(self, bucket: str) -> Iterator[tuple[tuple[str, str, str | None], int, str]]:
-        pages = self.s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
-        for page in pages:
-            for version in page.get("Versions", []):
-                version_id = version.get("VersionId")
-                identity = (bucket, version["Key"], None if version_id == "null" else version_id)
-                yield identity, version["Size"], version.get("ETag", "").strip('"')
-
-    def _new_versions(self, bucket: str) -> list[tuple[tuple[str, str, str | None], int, str]]:
-        fresh = [item for item in self._listing(bucket) if item[0] not in self._seen]
-        self._seen.update(identity for identity, _, _ in fresh)
-        return fresh
-
-    def _deliver(self, handler: ObjectCreatedHandler | JobStateHandler, delivery: Delivery) -> None:
-        event = delivery.event
-        function = self._functions[handler.function_name]
-        error: Exception | None = None
-        for attempt, delay in enumerate((0.0, *self.retry_delays), start=1):
-            if delay:
-                time.sleep(delay)
-            delivery.attempts = attempt
-            try:
-                with self._invocation(handler):
-                    result = function(event, self._context(handler))
-            except Exception as failure:  # a failed invocation is retried, as Lambda does
-                error = failure
-                self.progress(
-                    f"{handler.function_name}: attempt {attempt} failed for {delivery.key}: "
-                    f"{type(failure).__name__}: {failure}"
-                )
+    def _dispatch(self, event: dict[str, Any], only: str | None) -> None:
+        self.published.append(event)
+        for rule in self._rules():
+            if only is not None and rule["Name"] != only:
                 continue
-            self._record(delivery, result)
-            return
-        self._dead_letter(handler, event, delivery, error)
+            if only is None and not _matches(rule, event):
+                continue
+            targets = self.events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+            for target in targets:
+                self._deliver(rule, target, event)
 
-    def _record(self, delivery: Delivery, result: Mapping[str, Any]) -> None:
-        outcome = HandlerOutcome.from_event(result)
-        if outcome.duplicate:
-            delivery.duplicates += 1
-            self.progress(f"{delivery.key}: repeated event recognised, nothing started")
-            return
-        delivery.outcome = outcome.status
-        delivery.job_run_id = outcome.job_run_id
-        delivery.detail = outcome.reason
-        delivery.quarantine = outcome.quarantine
-        if outcome.status == REJECTED:
-            self.progress(f"{delivery.function_name} rejected {delivery.key}: {delivery.detail}")
-        elif delivery.job_run_id:
-            self.progress(
-                f"{delivery.function_name} started {delivery.job_run_id[:11]} for {delivery.key}"
+    def _rules(self) -> list[dict[str, Any]]:
+        pages = self.events.get_paginator("list_rules").paginate(EventBusName=DEFAULT_BUS)
+        return [r for page in pages for r in page["Rules"] if r.get("State") == "ENABLED"]
+
+    def _deliver(self, rule: dict[str, Any], target: dict[str, Any], event: dict[str, Any]) -> None:
+        arn = target["Arn"]
+        payload = _target_input(target, event)
+        error = ""
+        try:
+            if service_of(arn) == "lambda":
+                if not self.functions.allows(arn, EVENTS_PRINCIPAL, rule["Arn"]):
+                    raise PermissionError(
+                        f"{arn} does not let {EVENTS_PRINCIPAL} invoke it for {rule['Arn']}"
+                    )
+                self.functions.invoke_async(arn, payload, source=f"rule {rule['Name']}")
+            else:
+                self.targets.send(arn, payload)
+        except (PermissionError, UnsupportedTargetError) as failure:
+            error = str(failure)
+            self.progress(f"rule {rule['Name']}: not delivered: {error}")
+            if dead_letter := target.get("DeadLetterConfig", {}).get("Arn"):
+                attributes = {
+                    "RULE_ARN": rule["Arn"],
+                    "TARGET_ARN": arn,
+                    "ERROR_MESSAGE": error[:256],
+                }
+                self.targets.send(dead_letter, event, attributes)
+        self.deliveries.append(RuleDelivery(rule["Name"], arn, event, not error, error))
+
+    def _from_s3(self, account_id: str, bucket: Any, event_name: str, key: Any) -> None:
+        self.publish(
+            s3_event(
+                event_name=event_name,
+                bucket=bucket.name,
+                key=key.name,
+                size=getattr(key, "size", 0),
+                version_id=getattr(key, "version_id", None),
+                etag=getattr(key, "etag", "").strip('"'),
+                account=account_id,
+                region=bucket.region_name,
             )
-
-    def _dead_letter(
-        self,
-        handler: ObjectCreatedHandler | JobStateHandler,
-        event: dict[str, Any],
-        delivery: Delivery,
-        error: Exception | None,
-    ) -> None:
-        """Send the event to the dead-letter queue in Lambda's on-failure record format."""
-        message = f"{type(error).__name__}: {error}" if error else "unknown error"
-        record = {
-            "version": "1.0",
-            "timestamp": datetime.now(UTC).isoformat(),
-            "requestContext": {
-                "requestId": str(uuid.uuid4()),
-                "functionArn": self._function_arn(handler),
-                "condition": "RetriesExhausted",
-                "approximateInvokeCount": delivery.attempts,
-            },
-            "requestPayload": event,
-            "responseContext": {"statusCode": 200, "functionError": "Unhandled"},
-            "responsePayload": {"errorMessage": message},
-        }
-        queue_url = self.sqs.get_queue_url(QueueName=handler.dead_letter_queue)["QueueUrl"]
-        self.sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
-        delivery.outcome, delivery.detail = "DEAD_LETTERED", message
-        self.progress(
-            f"{delivery.key}: retries exhausted, event sent to {handler.dead_letter_queue}"
         )
 
-    def _function_arn(self, handler: ObjectCreatedHandler | JobStateHandler) -> str:
-        return f"arn:aws:lambda:{self.region}:{self.account}:function:{handler.function_name}"
+    def _s3_to_function(self, account_id: str, event_body: Any, fn_arn: str, region: str) -> None:
+        record = event_body["Records"][0]["s3"]
+        bucket_arn = record["bucket"]["arn"]
+        if not self.functions.allows(fn_arn, S3_PRINCIPAL, bucket_arn):
+            key = unquote_plus(record["object"]["key"])
+            self.progress(f"s3://{record['bucket']['name']}/{key}: {fn_arn} refuses S3")
+            return
+        self.functions.invoke_async(fn_arn, event_body, source="s3 notification")
 
-    def _context(self, handler: ObjectCreatedHandler | JobStateHandler) -> LambdaContext:
-        return LambdaContext(
-            function_name=handler.function_name,
-            aws_request_id=str(uuid.uuid4()),
-            invoked_function_arn=self._function_arn(handler),
+
+def _matches(rule: dict[str, Any], event: dict[str, Any]) -> bool:
+    pattern = rule.get("EventPattern")
+    return bool(pattern) and EventPattern.load(pattern).matches_event(cast(Any, event))
+
+
+def _target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
+    """What a target receives: the event, or its ``Input``/``InputPath``/``InputTransformer``."""
+    if "Input" in target:
+        return json.loads(target["Input"])
+    if "InputPath" in target:
+        found = [m.value for m in parse_path(target["InputPath"]).find(event)]
+        return found[0] if found else None
+    if transformer := target.get("InputTransformer"):
+        return EventTemplateParser.parse(
+            input_template=transformer["InputTemplate"],
+            input_paths_map=transformer.get("InputPathsMap", {}),
+            event=cast(Any, event),
         )
-
-    @contextmanager
-    def _invocation(self, handler: ObjectCreatedHandler | JobStateHandler) -> Iterator[None]:
-        """The function's environment and its log file (its logs and metrics lines), for one
-        invocation. Invocations take turns, since the environment is the process's; what the
-        handler prints goes to its log through the thread-aware stdout."""
-        log_file = self.logs_dir / f"{handler.function_name}.log"
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        streams = [
-            h
-            for h in logging.getLogger(handler.logger_name).handlers
-            if isinstance(h, logging.StreamHandler)
-        ]
-        with _environment_lock, log_file.open("a", encoding="utf-8") as log:
-            stdout = sys.stdout
-            if not isinstance(stdout, ThreadStdout):
-                stdout = ThreadStdout(stdout)
-                sys.stdout = stdout
-            stdout.local.stream = log
-            saved = {name: os.environ.get(name) for name in handler.environment}
-            previous = [h.setStream(log) for h in streams]
-            os.environ.update(handler.environment)
-            try:
-                yield
-            finally:
-                stdout.local.stream = None
-                for stream_handler, stream in zip(streams, previous, strict=True):
-                    stream_handler.setStream(stream)
-                # A variable the process did not have is emptied, not deleted, until stop():
-                # deleting one while another thread iterates os.environ (botocore does, for
-                # its proxy settings, on every new client) raises KeyError in that thread.
-                for name, value in saved.items():
-                    os.environ[name] = "" if value is None else value
+    return event

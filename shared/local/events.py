@@ -77,3 +77,52 @@ def object_created_event(
             "reason": "PutObject",
         },
     }
+
+
+S3_REASONS = {
+    "Put": "PutObject",
+    "Post": "POST Object",
+    "Copy": "CopyObject",
+    "CompleteMultipartUpload": "CompleteMultipartUpload",
+    "Delete": "DeleteObject",
+    "DeleteMarkerCreated": "DeleteObject",
+}
+
+
+def s3_event(
+    *,
+    event_name: str,
+    bucket: str,
+    key: str,
+    size: int,
+    version_id: str | None,
+    etag: str,
+    account: str,
+    region: str,
+) -> dict[str, Any]:
+    """The EventBridge event S3 sends for a notification event name such as
+    ``s3:ObjectCreated:Put`` or ``s3:ObjectRemoved:Delete``."""
+    kind = event_name.split(":")[2] if event_name.count(":") >= 2 else "Put"
+    version = None if version_id in (None, "null") else version_id
+    if event_name.startswith("s3:ObjectCreated"):
+        event = object_created_event(
+            bucket=bucket,
+            key=key,
+            size=size,
+            version_id=version,
+            etag=etag,
+            account=account,
+            region=region,
+        )
+        event["detail"]["reason"] = S3_REASONS.get(kind, kind)
+        return event
+    event = object_created_event(
+        bucket=bucket, key=key, size=0, version_id=version, account=account, region=region
+    )
+    event["detail-type"] = "Object Deleted"
+    del event["detail"]["object"]["size"], event["detail"]["object"]["etag"]
+    event["detail"]["reason"] = S3_REASONS.get(kind, kind)
+    event["detail"]["deletion-type"] = (
+        "Delete Marker Created" if kind == "DeleteMarkerCreated" else "Permanently Deleted"
+    )
+    return event

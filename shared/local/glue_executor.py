@@ -1,30 +1,38 @@
 """AWS Glue, on this machine: runs the job runs started in the local AWS on local Spark.
 
 A run started with StartJobRun (by a handler, a test, or ``aws glue start-job-run``) is
-picked up, given the job's default arguments merged with its own, and executed by the job's
-real entry point. Each job's MaxConcurrentRuns is honoured: runs beyond it wait (Glue's run
-queuing) and start when a slot frees. Every run's state, timing and error are recorded in the
-local AWS (GetJobRun shows them) and its log is written to a file.
+picked up and executed from the job as deployed: the script at its ``ScriptLocation`` (read
+from the local S3, where the bucket deployment put it), with the job's ``DefaultArguments``
+merged with the run's own. The script's ``report(argv)`` runs in this process, on the
+shared local SparkSession, and returns the run's ``JobReport``. Each job's
+``MaxConcurrentRuns`` is honoured: with run queuing, runs beyond it wait and start when a slot
+frees. Every run's state, timing and error are recorded in the local AWS (GetJobRun shows
+them), its log is written to a file, and its "Glue Job State Change" event is published.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from types import ModuleType
 from typing import Any
 
-from shared.application import GlueJobDefinition, load_object
 from shared.local.aws import RUNNING, STARTING, WAITING, LocalAws
+from shared.local.events import glue_job_state_event
 from shared.outcomes import JobReport
 
 POLL_SECONDS = 0.2
 SUCCEEDED, FAILED = "SUCCEEDED", "FAILED"
+RUNNER = "report"
+"""What a job's script defines for the platform: ``report(argv) -> JobReport``."""
+MAX_PARALLEL_RUNS = 6
 
 Progress = Callable[[str], None]
 
@@ -57,23 +65,22 @@ class LocalGlueExecutor:
     def __init__(
         self,
         aws: LocalAws,
-        jobs: Sequence[GlueJobDefinition],
         *,
-        logs_dir: Path,
+        workdir: Path,
         progress: Progress = lambda line: None,
-        on_finished: Callable[[str, str, str, str | None], None] = lambda *run: None,
+        publish: Callable[[dict[str, Any]], None] = lambda event: None,
     ) -> None:
         self.aws = aws
-        self.on_finished = on_finished
-        self.jobs = {job.name: job for job in jobs}
-        self.logs_dir = Path(logs_dir)
+        self.publish = publish
+        self.workdir = Path(workdir)
+        self.logs_dir = self.workdir / "logs"
         self.progress = progress
         self.runs: dict[str, RunRecord] = {}
         self._lock = threading.Lock()
         self._unreported = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._pool = ThreadPoolExecutor(max_workers=sum(self._limit(j) for j in self.jobs))
+        self._pool = ThreadPoolExecutor(max_workers=MAX_PARALLEL_RUNS)
 
     def start(self) -> LocalGlueExecutor:
         self._thread = threading.Thread(target=self._loop, name="local-glue", daemon=True)
@@ -100,7 +107,7 @@ class LocalGlueExecutor:
         return not waiting
 
     def _existing_jobs(self) -> list[Any]:
-        return [job for name in self.jobs if (job := self.aws.glue_job(name)) is not None]
+        return self.aws.glue_jobs()
 
     def _limit(self, job_name: str) -> int:
         job = self.aws.glue_job(job_name)
@@ -134,15 +141,19 @@ class LocalGlueExecutor:
                     self._pool.submit(self._execute, run, record)
 
     def _execute(self, run: Any, record: RunRecord) -> None:
-        job = self.jobs[record.job_name]
-        argv = ["glue-job", "--JOB_NAME", job.name, "--JOB_RUN_ID", record.run_id]
-        for key, value in record.arguments.items():
-            argv += [key, value]
-        record.log_file = self.logs_dir / job.name / f"{record.run_id}.log"
+        name = record.job_name
+        record.log_file = self.logs_dir / name / f"{record.run_id}.log"
         record.log_file.parent.mkdir(parents=True, exist_ok=True)
-        self.progress(f"{job.name} {record.run_id[:11]} running")
+        self.progress(f"{name} {record.run_id[:11]} running")
         try:
-            record.result = _job_report(load_object(job.runner)(argv), job.runner)
+            job = self.aws.client("glue").get_job(JobName=name)["Job"]
+            arguments = {**job.get("DefaultArguments", {}), **record.arguments}
+            argv = [job["Command"]["ScriptLocation"], "--JOB_NAME", name]
+            argv += ["--JOB_RUN_ID", record.run_id]
+            for key, value in arguments.items():
+                argv += [key, value]
+            script = self._script(name, job["Command"]["ScriptLocation"])
+            record.result = _job_report(getattr(script, RUNNER)(argv), str(script.__file__))
             failure = _reported_failure(record.result)
         except Exception as error:  # the run fails, as a Glue job whose script raises
             failure = f"{type(error).__name__}: {error}".splitlines()[0]
@@ -160,14 +171,41 @@ class LocalGlueExecutor:
             run.status = record.state
             self._unreported += 1
         self.progress(
-            f"{job.name} {record.run_id[:11]} {record.state} in {record.duration_seconds:.1f}s"
+            f"{name} {record.run_id[:11]} {record.state} in {record.duration_seconds:.1f}s"
             f"{describe_outcome(record.result, failure)}"
         )
         try:
-            self.on_finished(job.name, record.run_id, record.state, failure)
+            self.publish(
+                glue_job_state_event(
+                    job_name=name,
+                    run_id=record.run_id,
+                    state=record.state,
+                    message=failure,
+                    account=self.aws.naming.account,
+                    region=self.aws.naming.region,
+                )
+            )
         finally:
             with self._lock:
                 self._unreported -= 1
+
+    def _script(self, job_name: str, location: str) -> ModuleType:
+        """The job's script, downloaded from the local S3 and loaded as a module of its own
+        (its ``__main__`` block does not run)."""
+        bucket, _, key = location.removeprefix("s3://").partition("/")
+        path = self.workdir / "scripts" / job_name / PurePosixPath(key).name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.aws.client("s3").download_file(bucket, key, str(path))
+        spec = importlib.util.spec_from_file_location(
+            f"gdp_local_glue_{job_name.replace('-', '_')}", path
+        )
+        if spec is None or spec.loader is None:
+            raise FileNotFoundError(f"{job_name}: no script at {location}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        if not hasattr(module, RUNNER):
+            raise AttributeError(f"{location} defines no {RUNNER}(argv) for the platform")
+        return module
 
 
 def describe_outcome(result: JobReport | None, failure: str | None) -> str:
@@ -196,3 +234,17 @@ def _reported_failure(result: JobReport) -> str | None:
 
 def _as_json(result: JobReport | None) -> str:
     return json.dumps(result.to_dict() if result else None, default=str)
+
+
+def warm_up_spark() -> threading.Thread:
+    """Start local Spark (about six seconds to its first result) in the background, while
+    the stage is synthesized and deployed, so that the first run does not wait for it."""
+
+    def start() -> None:
+        from shared.glue.session import get_spark  # noqa: PLC0415 (Spark loads only here)
+
+        get_spark("local-stage").range(1).count()
+
+    thread = threading.Thread(target=start, name="spark-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from shared.config import REPOSITORY_ROOT
 
 if TYPE_CHECKING:
-    from shared.local.run import LocalStage
+    from shared.local.stage import LocalStage
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,9 @@ def render_table(rows: Sequence[SummaryRow]) -> str:
     return "\n".join(lines)
 
 
-def where_to_look(local: LocalStage, dead_letters: int, *, keep: bool) -> str:
-    """Endpoint, buckets, logs, and (when the server stays up) commands to paste."""
+def where_to_look(local: LocalStage, dead_letters: int, snapshot: Path, *, keep: bool) -> str:
+    """Endpoint, buckets, logs, the snapshot, and (when the server stays up) commands to
+    paste."""
     n = local.naming
     queues = ", ".join(local.dead_letter_queues())
     lines = [
@@ -96,6 +97,8 @@ def where_to_look(local: LocalStage, dead_letters: int, *, keep: bool) -> str:
         f"output        s3://{n.output_bucket}/ (tables in {n.database})",
         f"dead letters  {dead_letters} in {queues}",
         f"logs          {relative(local.logs_dir)}/",
+        f"snapshot      {relative(snapshot)}/ (s3/, dynamodb/, glue/: kept after the local AWS"
+        " stops)",
     ]
     if not keep:
         lines.append("(the local AWS stops now; `.venv/bin/gdp run --keep` keeps it up to explore)")

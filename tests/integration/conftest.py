@@ -1,5 +1,5 @@
-"""The integration tier: one stage provisioned in the local AWS, with its event delivery and
-Glue executor running, shared by the module's tests.
+"""The integration tier: the dev stage deployed into the local AWS from the pipeline's own
+synthesized templates, with the local runtime running, shared by the module's tests.
 
 The fixtures the post-deploy tests take (``aws_session``, ``naming``, ``settings``,
 ``run_polling``) are given here for the local stage, so the same assertions run against moto
@@ -11,19 +11,21 @@ from __future__ import annotations
 import pytest
 
 from shared.config import StageName
-from shared.local.run import LocalStage
+from shared.local.clock import LocalClock
+from shared.local.stage import LocalStage
 from shared.naming import StageNaming
 from tests.post_deploy.conftest import RunPolling
 
-FAST_RETRIES = (0.1, 0.2)
+FAST_CLOCK = LocalClock(speed=600)
+"""Lambda's retry back-off of one and two minutes takes 0.1 and 0.2 seconds."""
 
 
 @pytest.fixture(scope="module")
-def local_stage(platform_config, spark, tmp_path_factory):
+def local_stage(platform_config, spark, tmp_path_factory, dev_assembly):
     """The dev stage in the local AWS, fresh for each test module."""
     workdir = tmp_path_factory.mktemp("local-run")
     with LocalStage(
-        platform_config, StageName.DEV, workdir=workdir, retry_delays=FAST_RETRIES
+        platform_config, StageName.DEV, workdir=workdir, assembly=dev_assembly, clock=FAST_CLOCK
     ) as stage:
         yield stage
 

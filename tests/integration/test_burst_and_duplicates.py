@@ -9,6 +9,7 @@ import pytest
 
 from applications_repo.file_processor.names import FileProcessorNames
 from shared.cli.main import main
+from shared.local.run import summary
 from tests.post_deploy.checks import parquet_row_count
 
 pytestmark = pytest.mark.integration
@@ -25,7 +26,7 @@ def test_a_burst_of_uploads_is_queued_and_every_file_processed_once(local_stage,
         uploads.append(local_stage.upload(path, f"burst/{path.name}"))
     # WHEN they have all been delivered and run
     local_stage.wait(uploads)
-    rows = local_stage.summary(uploads, [])
+    rows = summary(local_stage, uploads, [])
     # THEN every file ran once, to success, and the runs beyond three waited in the queue
     assert [row.state for row in rows] == ["SUCCEEDED"] * BURST, [r.note for r in rows]
     assert len({row.run_id for row in rows}) == BURST
@@ -46,9 +47,9 @@ def test_an_event_delivered_twice_gives_one_run_and_one_output(local_stage, tmp_
     path.write_text("id\n1\n2\n")
     upload = local_stage.upload(path, "twice/once.csv")
     local_stage.wait([upload])
-    delivery = local_stage.bus.deliveries[(upload.bucket, upload.key, upload.version_id)]
+    delivery = local_stage.deliveries[(upload.bucket, upload.key, upload.version_id)]
     # WHEN EventBridge delivers the same event again
-    local_stage.bus.redeliver(delivery)
+    local_stage.redeliver(delivery)
     local_stage.wait([upload])
     # THEN it is recognised as a duplicate: no second run, one set of output rows
     assert delivery.outcome == "STARTED" and delivery.duplicates == 1

@@ -11,7 +11,6 @@ import pytest
 
 from applications_repo.file_processor.names import FileProcessorNames
 from shared.cli.main import main
-from shared.local.provision import create_job
 from tests.post_deploy.checks import wait_for_run
 
 pytestmark = pytest.mark.integration
@@ -28,7 +27,7 @@ def test_a_refused_event_ends_in_the_dead_letter_queue(local_stage, tmp_path):
     deadline = time.monotonic() + 30
     identity = (upload.bucket, upload.key, upload.version_id)
     while time.monotonic() < deadline:
-        delivery = local_stage.bus.deliveries.get(identity)
+        delivery = local_stage.deliveries.get(identity)
         if delivery and delivery.outcome != "PENDING":
             break
         time.sleep(0.1)
@@ -49,21 +48,8 @@ def test_a_refused_event_ends_in_the_dead_letter_queue(local_stage, tmp_path):
 def test_gdp_reprocess_redrives_the_dead_letters(local_stage, capsys):
     # GIVEN the dead-lettered event of the test above, and the job back in place
     naming = local_stage.naming
-    [job] = [
-        j
-        for app in local_stage.applications
-        for j in app.jobs
-        if j.name == FileProcessorNames(naming).job
-    ]
     session = local_stage.session
-    create_job(
-        local_stage.aws,
-        s3=session.client("s3"),
-        glue=session.client("glue"),
-        naming=naming,
-        settings=local_stage.settings,
-        job=job,
-    )
+    local_stage.deployed.redeploy("AWS::Glue::Job", FileProcessorNames(naming).job)
     # WHEN the dead-letter queue is re-driven
     assert main(["reprocess", "--dead-letters"]) == 0
     [line] = capsys.readouterr().out.splitlines()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from applications_repo.file_processor.names import FileProcessorNames
+from shared.local.run import summary
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +20,7 @@ def test_a_failed_run_is_reported_with_its_error_log_and_alert(local_stage, tmp_
     # WHEN a CSV is uploaded and processed
     upload = local_stage.upload(path, "doomed/doomed.csv")
     local_stage.wait([upload])
-    [row] = local_stage.summary([upload], [])
+    [row] = summary(local_stage, [upload], [])
     # THEN Glue holds a FAILED run with the error, the summary names it and the log
     assert row.state == "FAILED"
     assert row.note.startswith("EntityNotFoundException")

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from shared.config import REPOSITORY_ROOT
+from shared.config import REPOSITORY_ROOT, StageName, load_config
+from shared.naming import StageNaming
 
 pytestmark = pytest.mark.integration
 
@@ -64,10 +65,15 @@ def test_gdp_run_for_one_application_prints_one_json_object_per_input(tmp_path):
         timeout=300,
         check=False,
     )
-    # THEN stdout is exactly one object with the documented fields; progress went to stderr
+    # THEN stdout is the stage's coverage, one object per input with the documented fields,
+    # and where the snapshot is; progress went to stderr
     assert result.returncode == 0, result.stdout + result.stderr
-    [line] = result.stdout.splitlines()
-    row = json.loads(line)
+    coverage, row, snapshot = (json.loads(line) for line in result.stdout.splitlines())
+    assert list(coverage) == ["stage", "resources", "local_aws", "runtime", "not_emulated"]
+    assert coverage["stage"] == "dev"
+    assert coverage["resources"] == (
+        coverage["local_aws"] + coverage["runtime"] + sum(coverage["not_emulated"].values())
+    )
     assert list(row) == [
         "app",
         "input",
@@ -86,7 +92,10 @@ def test_gdp_run_for_one_application_prints_one_json_object_per_input(tmp_path):
         "SUCCEEDED",
         2,
     )
-    assert "provisioned" in result.stderr
+    assert "deployed from its templates" in result.stderr
+    output_bucket = StageNaming.of(load_config(None), StageName.DEV).output_bucket
+    written = REPOSITORY_ROOT / snapshot["snapshot"] / "s3" / output_bucket / row["output"]
+    assert any(path.suffix == ".parquet" for path in written.rglob("*"))
 
 
 def test_gdp_run_names_an_unknown_application_in_one_line():

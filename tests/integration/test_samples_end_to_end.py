@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from applications_repo.file_processor.names import FileProcessorNames
-from shared.local.run import sample_files
+from shared.local.run import sample_files, summary
 from shared.quarantine import QUARANTINE_PREFIX, REASON_SUFFIX
 from tests.post_deploy.checks import parquet_row_count
 
@@ -27,7 +27,7 @@ def processed(local_stage):
     ]
     runs = local_stage.start_sample_runs()
     local_stage.wait(uploads)
-    return {row.input: row for row in local_stage.summary(uploads, runs)}
+    return {row.input: row for row in summary(local_stage, uploads, runs)}
 
 
 def output_keys(s3, bucket: str, prefix: str) -> list[str]:

@@ -118,7 +118,8 @@ def _version(version: str | None) -> dict[str, str]:
 
 
 def report(argv: Sequence[str]) -> JobReport:
-    """``run``, as the platform reads it (the job's ``runner``)."""
+    """``run``, as the platform reads it (the local Glue executor calls the script's
+    ``report``)."""
     return run(argv).job_report()
 
 

@@ -132,7 +132,8 @@ def run(argv: Sequence[str]) -> HistoryCounts:
 
 
 def report(argv: Sequence[str]) -> JobReport:
-    """``run``, as the platform reads it (the job's ``runner``)."""
+    """``run``, as the platform reads it (the local Glue executor calls the script's
+    ``report``)."""
     counts = run(argv)
     return JobReport(
         rows_read=counts.rows_read,

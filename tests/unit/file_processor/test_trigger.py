@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 
 import boto3
 import pytest
@@ -16,8 +17,8 @@ from applications_repo.file_processor.names import FileProcessorNames
 from applications_repo.file_processor.runtime import trigger
 from applications_repo.file_processor.runtime.trigger import Clients, TriggerConfig, process_event
 from shared.config import StageName, load_config
-from shared.local.event_bus import LambdaContext
 from shared.local.events import object_created_event
+from shared.local.function_code import LambdaContext
 from shared.naming import StageNaming
 from shared.quarantine import MAX_COPY_BYTES, QUARANTINE_PREFIX, REASON_SUFFIX
 
@@ -198,6 +199,9 @@ def lambda_context() -> LambdaContext:
         function_name=FUNCTION,
         aws_request_id="request-1",
         invoked_function_arn=f"arn:aws:lambda:us-east-1:222222222222:function:{FUNCTION}",
+        memory_limit_in_mb=128,
+        deadline=time.monotonic() + 30,
+        log_group_name=f"/aws/lambda/{FUNCTION}",
     )
 
 
