@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 import requests
+from moto.awslambda import models as lambda_models
 from moto.glue import models as glue_models
 from moto.iam.access_control import PermissionResult
 from moto.moto_api import state_manager
@@ -30,6 +31,7 @@ from shared.naming import StageNaming
 LOCALHOST = "127.0.0.1"
 RUN_MODEL = "glue::job_run"
 QUEUING_ATTRIBUTE = "job_run_queuing_enabled"
+DEAD_LETTER_ATTRIBUTE = "dead_letter_target_arn"
 # Runs stay where the local Glue executor puts them; moto never advances them on its own.
 NEVER = 10**12
 WAITING, STARTING, RUNNING = "WAITING", "STARTING", "RUNNING"
@@ -211,6 +213,17 @@ def _run_as_dict(run: Any) -> dict[str, Any]:
         if value is not None:
             described[field] = value
     return described
+
+
+def set_dead_letter_target(account: str, region: str, function_name: str, arn: str) -> None:
+    """A function's ``DeadLetterConfig`` target in the local AWS (moto does not keep it)."""
+    function = lambda_models.lambda_backends[account][region].get_function(function_name)
+    setattr(function, DEAD_LETTER_ATTRIBUTE, arn)
+
+
+def dead_letter_target(account: str, region: str, function_name: str) -> str | None:
+    function = lambda_models.lambda_backends[account][region].get_function(function_name)
+    return getattr(function, DEAD_LETTER_ATTRIBUTE, None)
 
 
 def set_run_queuing(account: str, region: str, job_name: str, enabled: bool) -> None:

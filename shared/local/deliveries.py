@@ -4,7 +4,7 @@ read from the local runtime's invocations (the handler's ``HandlerOutcome``)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
@@ -15,6 +15,8 @@ from shared.outcomes import HandlerOutcome
 ObjectIdentity = tuple[str, str, str | None]
 """(bucket, key, version id) of one object version."""
 DEAD_LETTERED = "DEAD_LETTERED"
+HANDLED = "HANDLED"
+"""The function returned without the platform's ``HandlerOutcome``."""
 
 
 @dataclass
@@ -56,8 +58,9 @@ def object_of(event: Any) -> ObjectIdentity | None:
 class DeliveryLog:
     """Each object's delivery, kept as the local runtime's invocations finish."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Callable[[str], None] = lambda line: None) -> None:
         self.deliveries: dict[ObjectIdentity, Delivery] = {}
+        self.progress = progress
         self._lock = threading.Lock()
 
     def record(self, invocation: Invocation) -> None:
@@ -74,18 +77,24 @@ class DeliveryLog:
                 delivery.outcome = DEAD_LETTERED if invocation.sent_to else FAILED
                 delivery.detail = invocation.error or ""
                 return
+            key = identity[1]
+            result = invocation.result
             outcome = (
-                HandlerOutcome.from_event(invocation.result)
-                if isinstance(invocation.result, Mapping)
-                else HandlerOutcome(status="HANDLED")
+                HandlerOutcome.from_event(result)
+                if isinstance(result, Mapping) and "status" in result
+                else HandlerOutcome(status=HANDLED)
             )
             if outcome.duplicate and delivery.outcome != "PENDING":
                 delivery.duplicates += 1
+                self.progress(f"{key}: repeated event recognised, nothing started")
                 return
             delivery.outcome = outcome.status
             delivery.job_run_id = outcome.job_run_id or delivery.job_run_id
             delivery.detail = outcome.reason
             delivery.quarantine = outcome.quarantine
+        started = f" {outcome.job_run_id[:11]}" if outcome.job_run_id else ""
+        reason = f": {outcome.reason}" if outcome.reason else ""
+        self.progress(f"{invocation.function} {outcome.status.lower()}{started} for {key}{reason}")
 
     def get(self, identity: ObjectIdentity) -> Delivery | None:
         return self.deliveries.get(identity)

@@ -5,7 +5,8 @@ anything-but, numeric, exists, wildcard, ``$or``) and delivered to the rules' ta
 Where moto itself would need Docker or has no delivery, the runtime takes over through moto's
 own hooks, so that whoever writes (a handler, a test, ``aws s3 cp``) the same thing happens:
 - a bucket with EventBridge notifications sends "Object Created"/"Object Deleted" events as S3
-  does (keys URL-encoded, version ids, ``reason``); moto's own version of them is replaced;
+  does (keys URL-encoded, version ids, ``reason``); moto's own version of them is replaced,
+  and its tag and ACL events, which it raises on every PutObject, are not sent;
 - ``PutEvents`` reaches every target type (moto alone delivers to queues and logs only);
 - a bucket's Lambda notifications invoke the function asynchronously;
 - the local Glue executor publishes each run's "Glue Job State Change".
@@ -18,16 +19,15 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import unquote_plus
 
-from jsonpath_ng.ext import parse as parse_path
 from moto.events import models as events_models
 from moto.events.models import EventPattern
-from moto.events.utils import EventTemplateParser
 from moto.s3 import notifications as s3_notifications
 
 from shared.local.aws import Patches
@@ -37,7 +37,9 @@ from shared.local.targets import Targets, UnsupportedTargetError, service_of
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 S3_PRINCIPAL = "s3.amazonaws.com"
+S3_EVENTS_SENT = ("s3:ObjectCreated:", "s3:ObjectRemoved:")
 DEFAULT_BUS = "default"
+_PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
 
 Progress = Callable[[str], None]
 
@@ -150,7 +152,7 @@ class LocalEventBridge:
 
     def _deliver(self, rule: dict[str, Any], target: dict[str, Any], event: dict[str, Any]) -> None:
         arn = target["Arn"]
-        payload = _target_input(target, event)
+        payload = _target_input(target, event, rule)
         error = ""
         try:
             if service_of(arn) == "lambda":
@@ -174,6 +176,8 @@ class LocalEventBridge:
         self.deliveries.append(RuleDelivery(rule["Name"], arn, event, not error, error))
 
     def _from_s3(self, account_id: str, bucket: Any, event_name: str, key: Any) -> None:
+        if not event_name.startswith(S3_EVENTS_SENT):
+            return  # moto raises tag and ACL events on every PutObject; S3 does not
         self.publish(
             s3_event(
                 event_name=event_name,
@@ -202,17 +206,60 @@ def _matches(rule: dict[str, Any], event: dict[str, Any]) -> bool:
     return bool(pattern) and EventPattern.load(pattern).matches_event(cast(Any, event))
 
 
-def _target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
+def _target_input(target: dict[str, Any], event: dict[str, Any], rule: dict[str, Any]) -> Any:
     """What a target receives: the event, or its ``Input``/``InputPath``/``InputTransformer``."""
     if "Input" in target:
         return json.loads(target["Input"])
     if "InputPath" in target:
-        found = [m.value for m in parse_path(target["InputPath"]).find(event)]
-        return found[0] if found else None
+        return _at_path(event, target["InputPath"])
     if transformer := target.get("InputTransformer"):
-        return EventTemplateParser.parse(
-            input_template=transformer["InputTemplate"],
-            input_paths_map=transformer.get("InputPathsMap", {}),
-            event=cast(Any, event),
-        )
+        return _transformed(transformer, event, rule)
     return event
+
+
+def _at_path(event: Any, path: str) -> Any:
+    """The value at an EventBridge JSON path (``$.detail.object.key``, ``$.detail-type``)."""
+    value = event
+    for part in [p for p in path.removeprefix("$").split(".") if p]:
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _transformed(transformer: dict[str, Any], event: dict[str, Any], rule: dict[str, Any]) -> Any:
+    """An ``InputTemplate`` with its ``<name>`` placeholders filled as EventBridge fills them:
+    inside quotes as text, elsewhere as JSON."""
+    values = {
+        name: _at_path(event, path) for name, path in transformer.get("InputPathsMap", {}).items()
+    }
+    values |= {
+        "aws.events.rule-arn": rule["Arn"],
+        "aws.events.rule-name": rule["Name"],
+        "aws.events.event": event,
+        "aws.events.event.json": event,
+    }
+
+    template = transformer["InputTemplate"]
+    out, inside, index = [], False, 0
+    while index < len(template):
+        char = template[index]
+        match = _PLACEHOLDER.match(template, index) if char == "<" else None
+        if match and match.group(1) in values:
+            value = values[match.group(1)]
+            if inside:
+                text = value if isinstance(value, str) else json.dumps(value)
+                out.append(json.dumps(text)[1:-1])
+            else:
+                out.append(json.dumps(value))
+            index = match.end()
+            continue
+        if char == '"' and (index == 0 or template[index - 1] != "\\"):
+            inside = not inside
+        out.append(char)
+        index += 1
+    text = "".join(out)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text

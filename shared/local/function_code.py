@@ -23,6 +23,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 from moto.awslambda import models as lambda_models
 
+from shared.local.aws import dead_letter_target
+
 DEFAULT_RETRIES = 2
 DEFAULT_MAX_EVENT_AGE = 6 * 3600
 LAYER_PATHS = ("python", "python/lib/python3.11/site-packages")
@@ -118,7 +120,7 @@ def read_functions(session: Any, account: str, region: str) -> list[FunctionConf
                     ),
                     on_success=destinations.get("OnSuccess", {}).get("Destination"),
                     on_failure=destinations.get("OnFailure", {}).get("Destination"),
-                    dead_letter_target=configuration.get("DeadLetterConfig", {}).get("TargetArn"),
+                    dead_letter_target=dead_letter_target(account, region, name),
                     policy=json.loads(policy) if policy else None,
                 )
             )

@@ -179,9 +179,11 @@ class LocalFunctions:
             invocation.status, invocation.error = FAILED, traceback.format_exc(limit=3)
             self.progress(f"{invocation.function}: local runtime error: {invocation.error}")
         finally:
-            self._finished(invocation)
-            with self._lock:
-                self._pending -= 1
+            try:
+                self._finished(invocation)
+            finally:
+                with self._lock:
+                    self._pending -= 1
 
     def _failed(self, config: FunctionConfig, invocation: Invocation) -> None:
         if config.on_failure:
@@ -266,7 +268,10 @@ class LocalFunctions:
         with self._lock:
             self.invocations.append(invocation)
         for listener in self.listeners:
-            listener(invocation)
+            try:
+                listener(invocation)
+            except Exception as error:  # a listener's bug is shown, and stops nothing
+                self.progress(f"{invocation.function}: listener failed: {error!r}")
 
 
 def function_name(name_or_arn: str) -> str:

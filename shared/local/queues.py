@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from moto.sqs import models as sqs_models
+
 from shared.local.clock import LocalClock
 from shared.local.functions import FunctionError, LocalFunctions
 
@@ -47,6 +49,9 @@ class Mapping:
     report_failures: bool
     pollers: int
     batches: list[int] = field(default_factory=list)
+    receiving: threading.Lock = field(default_factory=threading.Lock)
+    """Receives take turns: moto's ReceiveMessage is not safe against itself (two at once
+    can both take one message), where SQS's is."""
 
 
 class LocalEventSourceMappings:
@@ -57,8 +62,11 @@ class LocalEventSourceMappings:
         session: Any,
         functions: LocalFunctions,
         clock: LocalClock,
+        *,
+        account: str,
         progress: Progress = lambda line: None,
     ) -> None:
+        self.account = account
         self.lam, self.sqs = session.client("lambda"), session.client("sqs")
         self.functions, self.clock, self.progress = functions, clock, progress
         self.mappings: list[Mapping] = []
@@ -68,6 +76,11 @@ class LocalEventSourceMappings:
         self._lock = threading.Lock()
 
     def start(self) -> LocalEventSourceMappings:
+        # moto's own mappings would receive each message as it is sent and try to invoke
+        # the function in Docker: the runtime polls instead
+        for backend in sqs_models.sqs_backends[self.account].values():
+            for moto_queue in backend.queues.values():
+                moto_queue.lambda_event_source_mappings.clear()
         pages = self.lam.get_paginator("list_event_source_mappings").paginate()
         for page in pages:
             for found in page["EventSourceMappings"]:
@@ -151,12 +164,14 @@ class LocalEventSourceMappings:
         batch: list[dict[str, Any]] = []
         deadline = time.monotonic() + self.clock.seconds(mapping.window_seconds)
         while len(batch) < mapping.batch_size:
-            received = self.sqs.receive_message(
-                QueueUrl=mapping.queue_url,
-                MaxNumberOfMessages=min(SQS_RECEIVE_LIMIT, mapping.batch_size - len(batch)),
-                AttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            ).get("Messages", [])
+            with mapping.receiving:
+                received = self.sqs.receive_message(
+                    QueueUrl=mapping.queue_url,
+                    MaxNumberOfMessages=min(SQS_RECEIVE_LIMIT, mapping.batch_size - len(batch)),
+                    VisibilityTimeout=mapping.visibility_timeout,
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                ).get("Messages", [])
             batch += received
             if time.monotonic() >= deadline or (not received and not batch):
                 break

@@ -102,7 +102,7 @@ class LocalStage:
         self._config_path = config_path
         self.aws = LocalAws(self.naming)
         self.deployed: DeployedStage | None = None
-        self.deliveries = DeliveryLog()
+        self.deliveries = DeliveryLog(progress)
         self._parts: list[Any] = []
 
     @property
@@ -115,7 +115,8 @@ class LocalStage:
         return self.deployed.coverage
 
     def __enter__(self) -> LocalStage:
-        warm_up_spark()
+        if self._assembly is None or self._assembly.has("AWS::Glue::Job"):
+            warm_up_spark()
         synth = None
         if self._assembly is None:
             outdir = self.workdir / "cdk.out"
@@ -162,7 +163,7 @@ class LocalStage:
         ).start()
         self._parts.append(self.bus)
         self.mappings = LocalEventSourceMappings(
-            session, self.functions, self.clock, self.progress
+            session, self.functions, self.clock, account=n.account, progress=self.progress
         ).start()
         self._parts.append(self.mappings)
         self.schedules = LocalSchedules(

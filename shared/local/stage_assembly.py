@@ -48,14 +48,18 @@ class StageAssembly:
     stacks: list[SynthesizedStack]
     assets: list[FileAsset]
 
+    def has(self, resource_type: str) -> bool:
+        """Whether any template of the stage has a resource of ``resource_type``."""
+        return any(
+            body["Type"] == resource_type
+            for stack in self.stacks
+            for body in stack.template.get("Resources", {}).values()
+        )
+
 
 def delivery(app: AppName) -> Delivery:
     """An app's ``Delivery``: its ``<folder>/stage.py`` defines ``DELIVERY``."""
     return import_module(f"{app.folder}.stage").DELIVERY
-
-
-def stage_id(app: AppName, stage: StageName) -> str:
-    return f"{app.camel}-{stage.value.capitalize()}"
 
 
 def synthesize_stage(
@@ -86,9 +90,8 @@ def read_stage(process: subprocess.Popen[str], stage: StageName, outdir: Path) -
     if process.returncode != 0:
         tail = [line for line in stderr.strip().splitlines() if line.strip()][-15:]
         raise StageSynthError("the stage's apps did not synthesize:\n  " + "\n  ".join(tail))
-    return read_assemblies(
-        [Path(outdir) / f"assembly-{stage_id(app, stage)}" for app in DEPLOYMENT_ORDER]
-    )
+    directories = pipeline_stage_directories(dict.fromkeys(DEPLOYMENT_ORDER, outdir), stage)
+    return read_assemblies(directories)
 
 
 def pipeline_stage_directories(outdirs: dict[AppName, Path], stage: StageName) -> list[Path]:
@@ -164,9 +167,11 @@ def _file_assets(manifest_file: Path) -> list[FileAsset]:
 
 
 def main(argv: list[str]) -> None:
-    """Synthesize every app's stage for one stage account (no pipeline, no cdk-nag: the
-    pipeline's synth is where the gates run)."""
+    """Synthesize every app's stage for one stage account at the construct path its pipeline
+    gives it (so that every logical id is the same), without the pipeline stack itself and
+    without cdk-nag: the pipeline's synth is where the gates run."""
     from aws_cdk import App  # noqa: PLC0415 (the CDK loads in the synth process only)
+    from constructs import Construct  # noqa: PLC0415
 
     from shared.cdk_app import feature_flags  # noqa: PLC0415
 
@@ -174,7 +179,10 @@ def main(argv: list[str]) -> None:
     config = load_config(None)
     app = App(context=feature_flags(), outdir=outdir)
     for app_name in DEPLOYMENT_ORDER:
-        delivery(app_name).stage_factory(app, stage_id(app_name, stage), config=config, stage=stage)
+        names = PipelineNaming(app_name)
+        delivery(app_name).stage_factory(
+            Construct(app, names.stack_id), names.stage_id(stage), config=config, stage=stage
+        )
     app.synth()
 
 

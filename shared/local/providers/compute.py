@@ -8,7 +8,7 @@ import zipfile
 from typing import Any
 
 from shared.deployability.stage_templates import Resource
-from shared.local.aws import set_run_queuing
+from shared.local.aws import set_dead_letter_target, set_run_queuing
 from shared.local.providers.base import DeployContext, Properties, as_json
 from shared.local.template_walker import Created
 
@@ -18,7 +18,6 @@ FUNCTION_SETTINGS = (
     "MemorySize",
     "Architectures",
     "LoggingConfig",
-    "DeadLetterConfig",
     "TracingConfig",
     "EphemeralStorage",
     "KmsKeyArn",
@@ -75,6 +74,8 @@ def function(ctx: DeployContext, resource: Resource, props: Properties) -> Creat
         arguments["Tags"] = tags
     lam = ctx.client("lambda")
     arn = lam.create_function(**arguments)["FunctionArn"]
+    if target := props.get("DeadLetterConfig", {}).get("TargetArn"):
+        set_dead_letter_target(ctx.account, ctx.region, name, target)
     if (reserved := props.get("ReservedConcurrentExecutions")) is not None:
         lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserved)
     return Created(name, {"Arn": arn})

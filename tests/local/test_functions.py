@@ -1,0 +1,149 @@
+"""Functions run in this process as Lambda runs them: with their environment, timeout,
+reserved concurrency, retries and destinations as the template configures them."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+
+from shared.local import function_code
+from shared.local.function_code import ThreadStdout, install_thread_stdout
+from shared.local.functions import FunctionError
+from tests.local.templates import RAISES, function, queue, role, template
+
+ECHO_ENVIRONMENT = (
+    "import os\n"
+    "def handler(event, context):\n"
+    "    return {'greeting': os.environ['GREETING'],"
+    " 'name': os.environ['AWS_LAMBDA_FUNCTION_NAME'],"
+    " 'left_ms': context.get_remaining_time_in_millis()}\n"
+)
+SLOW = "import time\ndef handler(event, context):\n    time.sleep(1.5)\n    return 'late'\n"
+COUNTING = (
+    "import threading, time\n"
+    "lock, state = threading.Lock(), {'now': 0, 'most': 0}\n"
+    "def handler(event, context):\n"
+    "    with lock:\n"
+    "        state['now'] += 1\n"
+    "        state['most'] = max(state['most'], state['now'])\n"
+    "    time.sleep(0.2)\n"
+    "    with lock:\n"
+    "        state['now'] -= 1\n"
+    "    return dict(state)\n"
+)
+
+
+def received(stage, queue_name):
+    sqs = stage.session.client("sqs")
+    url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+    return sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    ).get("Messages", [])
+
+
+def test_a_function_sees_its_environment_and_its_timeout(stage_of):
+    resources = template(
+        Role=role(),
+        Echo=function(
+            ECHO_ENVIRONMENT,
+            FunctionName="probe-echo",
+            Timeout=20,
+            Environment={"Variables": {"GREETING": "hello"}},
+        ),
+    )
+    with stage_of(resources) as stage:
+        result = stage.functions.invoke("probe-echo", {}, source="test")
+    assert (result["greeting"], result["name"]) == ("hello", "probe-echo")
+    assert 15_000 < result["left_ms"] <= 20_000
+
+
+def test_an_asynchronous_failure_is_retried_then_sent_to_its_on_failure_destination(stage_of):
+    resources = template(
+        Role=role(),
+        Failing=function(RAISES, FunctionName="probe-failing"),
+        Failures=queue("probe-failures"),
+        Config={
+            "Type": "AWS::Lambda::EventInvokeConfig",
+            "Properties": {
+                "FunctionName": {"Ref": "Failing"},
+                "Qualifier": "$LATEST",
+                "MaximumRetryAttempts": 1,
+                "DestinationConfig": {
+                    "OnFailure": {"Destination": {"Fn::GetAtt": ["Failures", "Arn"]}}
+                },
+            },
+        },
+    )
+    with stage_of(resources) as stage:
+        invocation = stage.functions.invoke_async("probe-failing", {"n": 1}, source="test")
+        stage.wait()
+        [message] = received(stage, "probe-failures")
+    assert (invocation.status, invocation.attempts) == ("FAILED", 2)
+    record = json.loads(message["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["requestPayload"] == {"n": 1}
+    assert record["responsePayload"] == {"errorMessage": "RuntimeError: boom"}
+
+
+def test_without_a_destination_the_dead_letter_queue_gets_the_event(stage_of):
+    resources = template(
+        Role=role(),
+        Dlq=queue("probe-dlq"),
+        Failing=function(
+            RAISES,
+            FunctionName="probe-failing",
+            DeadLetterConfig={"TargetArn": {"Fn::GetAtt": ["Dlq", "Arn"]}},
+        ),
+    )
+    with stage_of(resources) as stage:
+        invocation = stage.functions.invoke_async("probe-failing", {"n": 2}, source="test")
+        stage.wait()
+        [message] = received(stage, "probe-dlq")
+    assert invocation.attempts == 3  # Lambda's default: two retries
+    assert json.loads(message["Body"]) == {"n": 2}
+    assert message["MessageAttributes"]["ErrorMessage"]["StringValue"] == "RuntimeError: boom"
+
+
+def test_a_handler_past_its_timeout_fails_the_invocation(stage_of):
+    resources = template(Role=role(), Slow=function(SLOW, FunctionName="probe-slow", Timeout=1))
+    with stage_of(resources) as stage:
+        try:
+            stage.functions.invoke("probe-slow", {}, source="test")
+        except FunctionError as error:
+            failure = str(error)
+        stage.wait()
+    assert failure == "Task timed out after 1.00 seconds"
+
+
+def test_reserved_concurrency_bounds_the_invocations_at_once(stage_of):
+    resources = template(
+        Role=role(),
+        Counting=function(COUNTING, FunctionName="probe-counting", ReservedConcurrentExecutions=2),
+    )
+    with stage_of(resources) as stage:
+        invocations = [
+            stage.functions.invoke_async("probe-counting", {"n": n}, source="test")
+            for n in range(6)
+        ]
+        stage.wait()
+    assert stage.functions.config("probe-counting").reserved_concurrency == 2
+    assert max(i.result["most"] for i in invocations) <= 2
+
+
+def test_each_thread_prints_where_its_invocation_says(tmp_path):
+    install_thread_stdout()
+    assert isinstance(sys.stdout, ThreadStdout)
+    log = (tmp_path / "f.log").open("w", encoding="utf-8")
+
+    def invocation():
+        function_code._thread_streams.stream = log
+        print("inside the invocation")
+        function_code._thread_streams.stream = None
+
+    worker = threading.Thread(target=invocation)
+    worker.start()
+    worker.join()
+    log.close()
+    assert (tmp_path / "f.log").read_text() == "inside the invocation\n"

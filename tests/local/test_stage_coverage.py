@@ -1,0 +1,84 @@
+"""Every resource of the dev stage's templates is created in the local AWS, run by the local
+runtime, or reported not emulated with its reason in docs/testing.md; and what ``make run``
+synthesizes is the templates the pipeline deploys."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from shared.config import REPOSITORY_ROOT, StageName
+from shared.local.resource_types import NO_PROVIDER, SUPPORT, Handling, support
+from shared.local.stage import LocalStage
+from shared.local.stage_assembly import read_stage, synthesize_stage
+from tests.local.conftest import FAST_CLOCK
+
+NOT_EMULATED = {"AWS::CloudTrail::Trail", "AWS::CloudWatch::Alarm", "Custom::S3AutoDeleteObjects"}
+TESTING_DOC = REPOSITORY_ROOT / "docs" / "testing.md"
+TYPE_TABLE_HEADER = "| type | local stage |"
+
+
+def template_types(assembly):
+    return Counter(
+        body["Type"] for stack in assembly.stacks for body in stack.template["Resources"].values()
+    )
+
+
+@pytest.fixture(scope="module")
+def dev_coverage(platform_config, dev_assembly, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("coverage")
+    with LocalStage(
+        platform_config, StageName.DEV, workdir=workdir, assembly=dev_assembly, clock=FAST_CLOCK
+    ) as stage:
+        return stage.coverage
+
+
+def test_the_not_emulated_types_are_exactly_these(dev_assembly, dev_coverage):
+    types = template_types(dev_assembly)
+    assert set(dev_coverage.not_emulated) == NOT_EMULATED
+    assert dev_coverage.not_emulated == {t: types[t] for t in NOT_EMULATED}
+    assert dev_coverage.resources == sum(types.values())
+    assert not [t for t in types if support(t).reason == NO_PROVIDER]
+
+
+def test_every_property_of_the_dev_templates_is_applied(dev_coverage):
+    assert dev_coverage.unapplied == {}
+
+
+def type_table() -> str:
+    """The table of docs/testing.md that lists what the local stage does with each type."""
+    text = TESTING_DOC.read_text(encoding="utf-8")
+    return text.split(TYPE_TABLE_HEADER, 1)[1].split("\n\n", 1)[0]
+
+
+def test_the_docs_give_the_reason_for_each_type_not_emulated():
+    documented = dict(re.findall(r"^\| `([\w:]+)` \| not emulated: (.+?) \|$", type_table(), re.M))
+    expected = {t: s.reason for t, s in SUPPORT.items() if s.handling is Handling.NOT_EMULATED}
+    assert documented == expected
+
+
+def test_the_docs_list_every_type_the_local_stage_knows():
+    listed = re.findall(r"^\| `([\w:]+)` \|", type_table(), re.M)
+    assert sorted(listed) == sorted(SUPPORT)
+
+
+def test_make_run_synthesizes_the_templates_the_pipeline_deploys(dev_assembly, tmp_path):
+    outdir = tmp_path / "cdk.out"
+    own = read_stage(synthesize_stage(StageName.DEV, outdir), StageName.DEV, outdir)
+    assert [s.stack_name for s in own.stacks] == [s.stack_name for s in dev_assembly.stacks]
+    for mine, pipelines in zip(own.stacks, dev_assembly.stacks, strict=True):
+        assert _deployed(mine.template) == _deployed(pipelines.template), mine.stack_name
+    assert {(a.bucket, a.key) for a in own.assets} == {
+        (a.bucket, a.key) for a in dev_assembly.assets
+    }
+
+
+def _deployed(template):
+    """What CloudFormation deploys: resources (without CDK's metadata) and outputs."""
+    resources = {
+        logical_id: {k: v for k, v in body.items() if k != "Metadata"}
+        for logical_id, body in template["Resources"].items()
+    }
+    return resources, template.get("Outputs", {})
