@@ -1,2 +1,2 @@
-"""The local run: what AWS would supply around the platform's code, on this machine
-(moto as the AWS API, event delivery, a Glue executor on local Spark)."""
+"""The local stage: a stage's synthesized templates deployed into moto on 127.0.0.1, and the
+local runtime that does what AWS does around them (``shared.local.stage``)."""

@@ -8,7 +8,8 @@ own hooks, so that whoever writes (a handler, a test, ``aws s3 cp``) the same th
   does (keys URL-encoded, version ids, ``reason``); moto's own version of them is replaced,
   and its tag and ACL events, which it raises on every PutObject, are not sent;
 - ``PutEvents`` reaches every target type (moto alone delivers to queues and logs only);
-- a bucket's Lambda notifications invoke the function asynchronously;
+- a bucket's Lambda notifications invoke the function asynchronously, and its SQS and SNS
+  notifications (moto's own) carry keys encoded as S3 encodes them (``a/b c`` as ``a/b+c``);
 - the local Glue executor publishes each run's "Glue Job State Change".
 A Lambda target is invoked only when the function's resource policy lets
 ``events.amazonaws.com`` invoke it for that rule, as in AWS; otherwise the event goes to the
@@ -24,7 +25,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import unquote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 from moto.events import models as events_models
 from moto.events.models import EventPattern
@@ -83,6 +84,19 @@ class LocalEventBridge:
         bus = self
         self._patches.replace(s3_notifications, "_send_event_bridge_message", self._from_s3)
         self._patches.replace(s3_notifications, "_invoke_awslambda", self._s3_to_function)
+        moto_record = s3_notifications._get_s3_event
+
+        def s3_record(event_name: str, bucket: Any, key: Any, notification_id: str) -> Any:
+            # as S3 writes it: the key URL-encoded with "/" kept, the version id when versioned
+            event = moto_record(event_name, bucket, key, notification_id)
+            found = event["Records"][0]["s3"]["object"]
+            found["key"] = quote_plus(key.name, safe="/")
+            version = getattr(key, "version_id", None)
+            if version not in (None, "null"):
+                found["versionId"] = version
+            return event
+
+        self._patches.replace(s3_notifications, "_get_s3_event", s3_record)
 
         def send_to_targets(rule: Any, event: Any, transform_input: bool = True) -> None:
             if rule.event_pattern.matches_event(event):

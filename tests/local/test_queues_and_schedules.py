@@ -170,3 +170,60 @@ def test_the_snapshot_keeps_objects_items_and_tables(stage_of, tmp_path):
     lines = (root / "dynamodb" / "probe-items.jsonl").read_text().splitlines()
     assert [json.loads(line) for line in lines] == [{"count": 3, "id": "one"}]
     assert json.loads((root / "glue" / "probe_db" / "things.json").read_text())["Name"] == "things"
+
+
+def test_bucket_notifications_reach_a_queue_and_a_function(stage_of):
+    resources = template(
+        Role=role(),
+        Inbox=queue("probe-inbox"),
+        Direct=function(
+            "def handler(event, context):\n    return event\n", FunctionName="probe-direct"
+        ),
+        AllowS3={
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Ref": "Direct"},
+                "Principal": "s3.amazonaws.com",
+                "SourceArn": "arn:aws:s3:::probe-uploads",
+            },
+        },
+        Uploads={
+            "Type": "AWS::S3::Bucket",
+            "DependsOn": ["AllowS3"],
+            "Properties": {
+                "BucketName": "probe-uploads",
+                "NotificationConfiguration": {
+                    "QueueConfigurations": [
+                        {
+                            "Event": "s3:ObjectCreated:*",
+                            "Queue": {"Fn::GetAtt": ["Inbox", "Arn"]},
+                            "Filter": {
+                                "S3Key": {"Rules": [{"Name": "suffix", "Value": ".ndjson"}]}
+                            },
+                        }
+                    ],
+                    "LambdaConfigurations": [
+                        {
+                            "Event": "s3:ObjectCreated:*",
+                            "Function": {"Fn::GetAtt": ["Direct", "Arn"]},
+                        }
+                    ],
+                },
+            },
+        },
+    )
+    with stage_of(resources) as stage:
+        s3 = stage.session.client("s3")
+        s3.put_object(Bucket="probe-uploads", Key="day/a.ndjson", Body=b"{}\n")
+        s3.put_object(Bucket="probe-uploads", Key="day/b.csv", Body=b"x\n")
+        stage.wait()
+        queued = messages_in(stage, "probe-inbox")
+        invoked = [
+            i.event["Records"][0]["s3"]["object"]["key"] for i in stage.functions.invocations
+        ]
+    # as in AWS, configuring the notification sent an s3:TestEvent first
+    assert [m.get("Event") for m in queued if "Records" not in m] == ["s3:TestEvent"]
+    records = [m["Records"][0]["s3"]["object"]["key"] for m in queued if "Records" in m]
+    assert records == ["day/a.ndjson"]
+    assert sorted(invoked) == ["day/a.ndjson", "day/b.csv"]
