@@ -138,7 +138,11 @@ def _open_csv(
             block_size=BLOCK_BYTES,
             encoding=ARROW_ENCODINGS[request.sample.encoding],
         ),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_malformed),
+        parse_options=pacsv.ParseOptions(
+            delimiter=request.sample.delimiter,
+            newlines_in_values=True,
+            invalid_row_handler=on_malformed,
+        ),
         convert_options=pacsv.ConvertOptions(
             column_types={c.field: pa.string() for c in request.columns},
             # Only the empty field is null here: NULL_TOKENS decide the rest, not Arrow's
@@ -255,13 +259,14 @@ def _located(
     with storage.open(request.source_uri, request.source_version) as stream:
         located = locate_records(
             stream,
-            [RecordPosition(0, 0, index) for index in by_index],
+            # the locator counts a sep= line as the header: data records start after it
+            [RecordPosition(0, 0, index + request.sample.preamble) for index in by_index],
             encoding=request.sample.encoding,
             multiline=True,
         )
     rejects = []
     for index, (reason, text) in by_index.items():
-        place = located.get(RecordPosition(0, 0, index))
+        place = located.get(RecordPosition(0, 0, index + request.sample.preamble))
         rejects.append(
             Reject(
                 line=place.line if place else None,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass
+from itertools import islice
 from typing import BinaryIO
 
 SAMPLE_BYTES = 1024 * 1024
@@ -30,7 +32,8 @@ SIGNATURES = (
 
 
 class NotCsvTextError(ValueError):
-    """The bytes are not CSV text (compressed, binary, or an unsupported encoding)."""
+    """The bytes are not CSV text (compressed, binary, or an unsupported encoding), or their
+    delimiter cannot be told."""
 
 
 def content_problem(data: bytes) -> str | None:
@@ -44,6 +47,11 @@ def content_problem(data: bytes) -> str | None:
 
 
 MAX_SAMPLE_ROWS = 10_000
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+"""The delimiters a file is sniffed for, in the order a tie is not broken but reported."""
+SEP_LINE = re.compile(r"sep=(.)\r?\n", re.IGNORECASE)
+"""A spreadsheet's first line naming the delimiter (``sep=;``); it is not data."""
+SNIFF_RECORDS = 200
 UTF8 = "UTF-8"
 LATIN1 = "ISO-8859-1"
 
@@ -62,6 +70,8 @@ class CsvSample:
         header_lines: the physical lines up to and including the header (blank lines before
             it included).
         line_ending: the file's line ending, ``"\r\n"`` or ``"\n"`` (by its first line).
+        delimiter: the field delimiter: from a ``sep=`` first line, else sniffed.
+        preamble: records before the header that are not data (the ``sep=`` line).
     """
 
     header: list[str]
@@ -72,6 +82,8 @@ class CsvSample:
     complete: bool
     header_lines: int = 1
     line_ending: str = "\n"
+    delimiter: str = ","
+    preamble: int = 0
 
 
 def read_sample(stream: BinaryIO, sample_bytes: int = SAMPLE_BYTES) -> CsvSample:
@@ -94,20 +106,65 @@ def read_sample(stream: BinaryIO, sample_bytes: int = SAMPLE_BYTES) -> CsvSample
         # The last line may be cut anywhere: keep whole lines only.
         cut = max(text.rfind("\n"), text.rfind("\r"))
         text = text[: cut + 1] if cut >= 0 else ""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    declared = SEP_LINE.match(text)
+    preamble = 1 if declared else 0
+    body = text[declared.end() :] if declared else text
+    delimiter = declared.group(1) if declared else sniff_delimiter(body)
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
     records, header_lines = [], 0
     for row in reader:
         if row:
             records.append(row)
             if len(records) == 1:
-                header_lines = reader.line_num
+                header_lines = reader.line_num + preamble
     header, rows = (records[0], records[1 : MAX_SAMPLE_ROWS + 1]) if records else ([], [])
     multiline = any("\n" in field or "\r" in field for row in records for field in row)
     first_break = text.find("\n")
     line_ending = "\r\n" if first_break > 0 and text[first_break - 1] == "\r" else "\n"
     return CsvSample(
-        header, rows, encoding, has_bom, multiline, complete, header_lines, line_ending
+        header,
+        rows,
+        encoding,
+        has_bom,
+        multiline,
+        complete,
+        header_lines,
+        line_ending,
+        delimiter,
+        preamble,
     )
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the header into the most lines' worth of fields.
+
+    Each of comma, semicolon, tab and pipe is tried on the first records: one that splits the
+    header into two or more fields is a candidate, scored by the share of records with as
+    many fields as the header. The best score wins; a file with no candidate has one column.
+
+    Raises:
+        NotCsvTextError: when two delimiters score the same: the file must say which.
+    """
+    scores: dict[str, tuple[float, int]] = {}
+    for delimiter in DELIMITERS:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        records = [row for row in islice(reader, SNIFF_RECORDS + 1) if row]
+        if not records or len(records[0]) < 2:
+            continue
+        width, rows = len(records[0]), records[1:]
+        share = sum(len(row) == width for row in rows) / len(rows) if rows else 1.0
+        scores[delimiter] = (share, width)
+    if not scores:
+        return ","
+    best = max(share for share, _ in scores.values())
+    tied = [d for d, (share, _) in scores.items() if share == best]
+    if len(tied) > 1:
+        splits = " and ".join(f"{DELIMITERS[d]} {scores[d][1]} columns" for d in tied)
+        raise NotCsvTextError(
+            f"cannot tell the delimiter: {splits} fit the first lines alike; "
+            "add a first line naming it, such as sep=;"
+        )
+    return tied[0]
 
 
 def _decode(data: bytes, complete: bool) -> tuple[str, str]:

@@ -130,6 +130,7 @@ def checked_records(
         .option("mode", "PERMISSIVE")
         .option("columnNameOfCorruptRecord", CORRUPT)
         .option("multiLine", sample.multiline)
+        .option("sep", sample.delimiter)
         .option("encoding", sample.encoding)
         .option("quote", '"')
         .option("escape", '"')
@@ -143,6 +144,9 @@ def checked_records(
         f"input_file_block_length() AS {BLOCK_LENGTH}",
         f"monotonically_increasing_id() & {ROW_MASK} AS {ROW}",
     )
+    if sample.preamble:
+        # Spark took the sep= line for the header: the real header is the first record
+        positioned = positioned.where(f"NOT ({BLOCK_START} = 0 AND {ROW} < {sample.preamble})")
     spark.conf.set(ARROW_BATCH_ROWS, str(arrow_batch_rows(len(columns))))
     return positioned.mapInArrow(
         partial(check_partition, columns=list(columns), line_ending=sample.line_ending),
@@ -218,7 +222,9 @@ def _located(storage: Storage, request: StageRequest, rejected: Sequence[Rejecte
         rejects.append(
             Reject(
                 line=place.line if place else None,
-                reason=field_count_detail(reason, record, len(request.columns)),
+                reason=field_count_detail(
+                    reason, record, len(request.columns), request.sample.delimiter
+                ),
                 record=record,
             )
         )

@@ -78,12 +78,14 @@ class Engine(Protocol):
     def stage(self, storage: Storage, request: StageRequest) -> Staged: ...
 
 
-def field_count_detail(reason: str, record: str | None, expected: int) -> str:
+def field_count_detail(
+    reason: str, record: str | None, expected: int, delimiter: str = ","
+) -> str:
     """``expected N fields`` completed with how many the record has."""
     marker = f"expected {expected} fields"
     if record is None or not reason.startswith(marker):
         return reason
-    found = len(next(csv.reader(io.StringIO(record)), []))
+    found = len(next(csv.reader(io.StringIO(record), delimiter=delimiter), []))
     return reason.replace(marker, f"{marker}, found {found}", 1)
 
 

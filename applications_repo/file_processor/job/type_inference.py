@@ -16,7 +16,10 @@ from enum import StrEnum
 # including other Unicode spaces, are part of the value.
 BLANKS = " \t"
 # Values that mean "no value" in every column (compared case-insensitively, after trimming).
-NULL_TOKENS = frozenset({"", "null", "n/a", "#n/a"})
+NULL_TOKENS = frozenset({"", "null", "#n/a"})
+# Values that mean "no value" in a numeric, boolean or temporal column (R's and pandas' NA,
+# NaN, a dash, a dot) and stay values in a text column: "NA" is also Namibia.
+TYPED_NULL_TOKENS = frozenset({"na", "n/a", "nan", "-", "."})
 TRUE_WORDS = frozenset({"true", "t", "yes", "y"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n"})
 MAX_DECIMAL_PRECISION = 38
@@ -120,14 +123,18 @@ class ColumnType:
 STRING = ColumnType(Kind.STRING)
 
 
-def is_null_token(value: str | None) -> bool:
-    """True for the values that stand for "no value"."""
-    return value is None or value.strip(BLANKS).lower() in NULL_TOKENS
+def is_null_token(value: str | None, *, typed: bool = False) -> bool:
+    """True for the values that stand for "no value" (in a typed column, more of them)."""
+    if value is None:
+        return True
+    token = value.strip(BLANKS).lower()
+    return token in NULL_TOKENS or (typed and token in TYPED_NULL_TOKENS)
 
 
 def infer_type(values: Iterable[str | None]) -> ColumnType:
-    """The narrowest type every non-null value fits, or string."""
-    present = [v.strip(BLANKS) for v in values if v is not None and not is_null_token(v)]
+    """The narrowest type every non-null value fits, or string; ``NA``-style tokens count as
+    missing only when the other values give the column a type."""
+    present = [v.strip(BLANKS) for v in values if not is_null_token(v, typed=True)]
     if not present:
         return STRING
     for infer in (_boolean, _integer, _decimal, _double, _date, _timestamp):

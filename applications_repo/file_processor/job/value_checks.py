@@ -24,6 +24,7 @@ from applications_repo.file_processor.job.type_inference import (
     MAX_BIGINT,
     NULL_TOKENS,
     TRUE_WORDS,
+    TYPED_NULL_TOKENS,
     ColumnType,
     Kind,
 )
@@ -47,7 +48,8 @@ def arrow_type(column_type: ColumnType) -> pa.DataType:
 
 
 NULL_TOKEN_SET = pa.array(sorted(NULL_TOKENS))
-LONGEST_NULL_TOKEN = max(len(token) for token in NULL_TOKENS)
+TYPED_NULL_TOKEN_SET = pa.array(sorted(NULL_TOKENS | TYPED_NULL_TOKENS))
+LONGEST_NULL_TOKEN = max(len(token) for token in NULL_TOKENS | TYPED_NULL_TOKENS)
 TRUE_SET = pa.array(sorted(TRUE_WORDS))
 FALSE_SET = pa.array(sorted(FALSE_WORDS))
 # Lengths of the timestamps TIMESTAMP_PATTERN accepts without a zone: minutes, seconds, and
@@ -55,14 +57,18 @@ FALSE_SET = pa.array(sorted(FALSE_WORDS))
 NAIVE_TIMESTAMP_LENGTHS = pa.array([16, 19, *range(21, 30), None], pa.int32())
 
 
-def _is_null(trimmed: pa.Array) -> pa.Array:
-    """Where a (trimmed) value stands for "no value". The tokens are short and ASCII, so only
-    the short values are compared, lowered the ASCII way (no other letter lowers to them)."""
+def _is_null(trimmed: pa.Array, *, typed: bool) -> pa.Array:
+    """Where a (trimmed) value stands for "no value" (in a typed column, the ``NA``-style
+    tokens too). The tokens are short and ASCII, so only the short values are compared,
+    lowered the ASCII way (no other letter lowers to them)."""
     null = pc.is_null(trimmed)
     short = pc.fill_null(pc.less_equal(pc.utf8_length(trimmed), LONGEST_NULL_TOKEN), False)
     if not pc.any(short).as_py():
         return null
-    tokens = pc.is_in(pc.ascii_lower(trimmed.filter(short)), value_set=NULL_TOKEN_SET)
+    tokens = pc.is_in(
+        pc.ascii_lower(trimmed.filter(short)),
+        value_set=TYPED_NULL_TOKEN_SET if typed else NULL_TOKEN_SET,
+    )
     return pc.or_(null, pc.replace_with_mask(short, short, tokens))
 
 
@@ -83,7 +89,7 @@ def check_batch(
     for column in columns:
         raw = batch.column(column.field)
         trimmed = pc.utf8_trim(raw, characters=BLANKS)
-        null = _is_null(trimmed)
+        null = _is_null(trimmed, typed=column.type.kind is not Kind.STRING)
         has_tokens = pc.sum(null).as_py() > raw.null_count
         if column.type.kind is Kind.STRING:
             if line_ending != "\n":
