@@ -72,6 +72,8 @@ class CsvSample:
         line_ending: the file's line ending, ``"\r\n"`` or ``"\n"`` (by its first line).
         delimiter: the field delimiter: from a ``sep=`` first line, else sniffed.
         preamble: records before the header that are not data (the ``sep=`` line).
+        every_row: the rows are every data record of the file (its types need no check
+            beyond the sample).
     """
 
     header: list[str]
@@ -84,6 +86,7 @@ class CsvSample:
     line_ending: str = "\n"
     delimiter: str = ","
     preamble: int = 0
+    every_row: bool = True
 
 
 def read_sample(stream: BinaryIO, sample_bytes: int = SAMPLE_BYTES) -> CsvSample:
@@ -132,6 +135,7 @@ def read_sample(stream: BinaryIO, sample_bytes: int = SAMPLE_BYTES) -> CsvSample
         line_ending,
         delimiter,
         preamble,
+        complete and len(records) - 1 <= MAX_SAMPLE_ROWS,
     )
 
 

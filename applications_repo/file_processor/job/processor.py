@@ -34,6 +34,7 @@ from applications_repo.file_processor.job.staging import (
     StageRequest,
 )
 from applications_repo.file_processor.job.summary import RunStatus, RunSummary
+from applications_repo.file_processor.job.type_widening import widened_columns
 from shared.glue.catalog import CatalogColumn, GlueCatalog, Partition
 from shared.glue.storage import Storage
 
@@ -125,6 +126,10 @@ def _process(
     )
     existing = catalog.columns(layout.dataset) if catalog else None
     columns = plan_columns(sample, existing)
+    if not sample.every_row:
+        with storage.open(source, version) as stream:
+            fixed = frozenset(c.name for c in existing or [])
+            columns = widened_columns(stream, sample, columns, fixed)
     try:
         outcome = engine.stage(
             storage,

@@ -78,9 +78,7 @@ class Engine(Protocol):
     def stage(self, storage: Storage, request: StageRequest) -> Staged: ...
 
 
-def field_count_detail(
-    reason: str, record: str | None, expected: int, delimiter: str = ","
-) -> str:
+def field_count_detail(reason: str, record: str | None, expected: int, delimiter: str = ",") -> str:
     """``expected N fields`` completed with how many the record has."""
     marker = f"expected {expected} fields"
     if record is None or not reason.startswith(marker):

@@ -252,3 +252,13 @@ def _strptime(column_type: ColumnType) -> str:
     for spark, python in STRPTIME.items():
         pattern = pattern.replace(spark, python)
     return pattern
+
+
+def misfits(column_type: ColumnType, raw: pa.Array) -> list[str]:
+    """The distinct values of ``raw`` that are present but do not fit ``column_type``."""
+    trimmed = pc.utf8_trim(raw, characters=BLANKS)
+    null = _is_null(trimmed, typed=column_type.kind is not Kind.STRING)
+    present = pc.if_else(null, pa.scalar(None, pa.string()), trimmed)
+    _, fits = _convert(column_type, present)
+    bad = pc.and_(pc.invert(null), pc.invert(fits))
+    return pc.unique(trimmed.filter(bad)).to_pylist()

@@ -1,0 +1,41 @@
+"""A type guessed from the sample widens when later values need it: no row is rejected for
+a type that sampling got wrong, and the values read back are the file's. Both engines."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from applications_repo.file_processor.job.csv_sample import MAX_SAMPLE_ROWS
+from applications_repo.file_processor.job.summary import RunStatus
+from tests.spark.conftest import read_rows
+
+ROWS = MAX_SAMPLE_ROWS + 5_000
+LATE = MAX_SAMPLE_ROWS + 1_000  # after the sample
+
+
+def late_changes() -> str:
+    lines = ["id,amount,code,opened,big_id"]
+    for n in range(ROWS):
+        amount = "12.75" if n == LATE else str(n)
+        code = "AB0001" if n == LATE + 10 else str(1000 + n)
+        opened = "not yet" if n == LATE + 20 else "2026-01-02"
+        big = "12345678901234567890" if n == LATE + 30 else str(n)
+        lines.append(f"{n},{amount},{code},{opened},{big}")
+    return "\n".join(lines) + "\n"
+
+
+def test_late_values_widen_their_columns_instead_of_being_rejected(run_file):
+    summary = run_file(late_changes())
+    assert summary.status is RunStatus.SUCCEEDED
+    assert (summary.rows_read, summary.rows_written, summary.rows_rejected) == (ROWS, ROWS, 0)
+    rows = {r["id"]: r for r in read_rows(summary)}
+    assert rows[LATE]["amount"] == Decimal("12.75") and rows[0]["amount"] == Decimal("0.00")
+    assert rows[LATE + 10]["code"] == "AB0001" and rows[0]["code"] == "1000"
+    assert rows[LATE + 20]["opened"] == "not yet" and rows[0]["opened"] == "2026-01-02"
+    assert rows[LATE + 30]["big_id"] == Decimal("12345678901234567890")
+    assert rows[7]["big_id"] == Decimal(7)
+
+
+def test_a_file_within_the_sample_is_read_once_for_its_types(run_file):
+    summary = run_file("id,amount\n1,2\n2,3.5\n")
+    assert [r["amount"] for r in read_rows(summary)] == [Decimal("2.0"), Decimal("3.5")]
