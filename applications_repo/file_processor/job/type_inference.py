@@ -134,7 +134,9 @@ def is_null_token(value: str | None, *, typed: bool = False) -> bool:
 def infer_type(values: Iterable[str | None]) -> ColumnType:
     """The narrowest type every non-null value fits, or string; ``NA``-style tokens count as
     missing only when the other values give the column a type."""
-    present = [v.strip(BLANKS) for v in values if not is_null_token(v, typed=True)]
+    present = [
+        v.strip(BLANKS) for v in values if v is not None and not is_null_token(v, typed=True)
+    ]
     if not present:
         return STRING
     for infer in (_boolean, _integer, _decimal, _double, _date, _timestamp):

@@ -59,7 +59,9 @@ def widened_columns(
             invalid_row_handler=lambda row: "skip",
         ),
         convert_options=pacsv.ConvertOptions(
-            column_types={c.field: pa.string() for c in planned},
+            column_types={c.field: pa.string() for c in open_columns},
+            # only the typed columns are materialised: text columns cannot widen
+            include_columns=[c.field for c in open_columns],
             null_values=[""],
             strings_can_be_null=True,
         ),
