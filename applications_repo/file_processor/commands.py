@@ -17,6 +17,7 @@ from applications_repo.file_processor.cost import DEFAULT_MIX, estimate, parse_m
 from applications_repo.file_processor.definition import definition
 from applications_repo.file_processor.engine_choice import EngineChoice, choose
 from applications_repo.file_processor.job.engines import make_engine
+from applications_repo.file_processor.job.local_catalog import ParquetFolderCatalog
 from applications_repo.file_processor.job.processor import FileRequest, process_file
 from applications_repo.file_processor.job.summary import RunStatus, RunSummary
 from applications_repo.file_processor.names import FileProcessorNames
@@ -140,7 +141,9 @@ def _process_one(
         run_id=f"{LOCAL_JOB_SUFFIX}-{uuid.uuid4().hex[:12]}",
     )
     choice = choose(engine, size, trigger.single_node_max_bytes)
-    return process_file(make_engine(choice, job_name), LocalStorage(), request)
+    return process_file(
+        make_engine(choice, job_name), LocalStorage(), request, ParquetFolderCatalog(out.resolve())
+    )
 
 
 def run_reprocess(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 PARQUET_STORAGE = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -55,6 +56,21 @@ class Partition:
 
     values: tuple[str, ...]
     path: str
+
+
+class Catalog(Protocol):
+    """Where a dataset's table is kept: the Glue catalog, or a local folder's Parquet."""
+
+    def columns(self, table: str) -> list[CatalogColumn] | None: ...
+
+    def register(
+        self,
+        table: str,
+        location: str,
+        columns: Sequence[CatalogColumn],
+        partition_keys: Sequence[CatalogColumn],
+        partitions: Sequence[Partition],
+    ) -> None: ...
 
 
 class GlueCatalog:

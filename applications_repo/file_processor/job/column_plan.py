@@ -4,7 +4,6 @@ sample, or from the catalog table the file adds to), and the metadata columns th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from applications_repo.file_processor.job.column_names import (
@@ -20,7 +19,6 @@ from applications_repo.file_processor.job.type_inference import (
     Kind,
     infer_type,
 )
-from shared.glue.catalog import CatalogColumn
 
 VALUE_SHOWN_CHARS = 60
 # The spec's metadata columns, in their order, with their types.
@@ -53,26 +51,21 @@ class PlannedColumn:
         return f"_c{self.index}"
 
 
-def plan_columns(
-    sample: CsvSample, existing: Sequence[CatalogColumn] | None = None
-) -> list[PlannedColumn]:
-    """Output names and types of the header's columns.
-
-    Types come from the sample's well-formed rows; a column the dataset's table already has
-    keeps the table's type, so every file of a dataset writes the same schema.
-    """
+def plan_columns(sample: CsvSample) -> list[PlannedColumn]:
+    """Output names and types of the header's columns, the types from the sample's
+    well-formed rows (``type_widening`` checks them against the whole file, and
+    ``schema_policy`` against the dataset's table)."""
     names = clean_names(sample.header)
     rows = [row for row in sample.rows if len(row) == len(sample.header)]
-    known = {c.name: c.type for c in existing or []}
-    planned = []
-    for index, (raw, name) in enumerate(zip(sample.header, names, strict=True)):
-        inferred = infer_type(row[index] for row in rows)
-        kind = _from_catalog(known[name], inferred) if name in known else inferred
-        planned.append(PlannedColumn(index, raw, name, kind))
-    return planned
+    return [
+        PlannedColumn(index, raw, name, infer_type(row[index] for row in rows))
+        for index, (raw, name) in enumerate(zip(sample.header, names, strict=True))
+    ]
 
 
-def _from_catalog(catalog_type: str, inferred: ColumnType) -> ColumnType:
+def from_catalog(catalog_type: str, inferred: ColumnType) -> ColumnType:
+    """A catalog table's column type (Hive's name) as the job's ``ColumnType``; a date keeps
+    the file's date layout when the file's column is a date too."""
     if catalog_type.startswith("decimal("):
         return ColumnType(Kind.DECIMAL, scale=int(catalog_type.rstrip(")").split(",")[1]))
     if catalog_type == "date":

@@ -27,6 +27,7 @@ from applications_repo.file_processor.job.csv_sample import (
     read_sample,
 )
 from applications_repo.file_processor.job.layout import OutputLayout, dataset_name, source_id
+from applications_repo.file_processor.job.schema_policy import IncompatibleFileError, conform
 from applications_repo.file_processor.job.staging import (
     Engine,
     FileRejectedError,
@@ -35,7 +36,7 @@ from applications_repo.file_processor.job.staging import (
 )
 from applications_repo.file_processor.job.summary import RunStatus, RunSummary
 from applications_repo.file_processor.job.type_widening import widened_columns
-from shared.glue.catalog import CatalogColumn, GlueCatalog, Partition
+from shared.glue.catalog import Catalog, CatalogColumn, Partition
 from shared.glue.storage import Storage
 
 REJECTS_CONTENT_TYPE = "application/x-ndjson"
@@ -68,7 +69,7 @@ def process_file(
     engine: Engine,
     storage: Storage,
     request: FileRequest,
-    catalog: GlueCatalog | None = None,
+    catalog: Catalog | None = None,
 ) -> RunSummary:
     """Run FileProcessorV2 on one object and report what happened (never raises for bad input).
 
@@ -80,7 +81,11 @@ def process_file(
         summary = _process(engine, storage, request, catalog, started)
     except FileRejectedError as rejected:
         return RunSummary.ended(
-            request.source_uri, RunStatus.REJECTED, started, error=str(rejected)
+            request.source_uri,
+            RunStatus.REJECTED,
+            started,
+            error=str(rejected),
+            dataset=rejected.dataset,
         )
     except Exception as error:  # the run's outcome is reported, not raised
         return RunSummary.ended(
@@ -99,7 +104,7 @@ def _process(
     engine: Engine,
     storage: Storage,
     request: FileRequest,
-    catalog: GlueCatalog | None,
+    catalog: Catalog | None,
     started: datetime,
 ) -> RunSummary:
     source, version = request.source_uri, request.source_version
@@ -124,12 +129,15 @@ def _process(
         ingest_date=stat.modified.astimezone(UTC).date(),
         run_id=request.run_id,
     )
-    existing = catalog.columns(layout.dataset) if catalog else None
-    columns = plan_columns(sample, existing)
+    columns = plan_columns(sample)
     if not sample.every_row:
         with storage.open(source, version) as stream:
-            fixed = frozenset(c.name for c in existing or [])
-            columns = widened_columns(stream, sample, columns, fixed)
+            columns = widened_columns(stream, sample, columns)
+    table = catalog.columns(layout.dataset) if catalog else None
+    try:
+        columns = conform(columns, table, layout.dataset, sample)
+    except IncompatibleFileError as problem:
+        raise FileRejectedError(str(problem), dataset=layout.dataset) from None
     try:
         outcome = engine.stage(
             storage,

@@ -22,7 +22,12 @@ MAX_REJECTED_ROWS = 100_000
 
 
 class FileRejectedError(PlatformError):
-    """The file as a whole cannot be processed (empty, no header, too many bad rows)."""
+    """The file as a whole cannot be processed (empty, no header, too many bad rows, not
+    its dataset's schema)."""
+
+    def __init__(self, message: str, *, dataset: str | None = None) -> None:
+        super().__init__(message)
+        self.dataset = dataset
 
 
 def too_many_rejects(rejected: int, read: int) -> FileRejectedError:

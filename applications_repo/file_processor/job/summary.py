@@ -14,6 +14,7 @@ from shared.outcomes import JobReport
 # The fields of the one-line report of ``gdp process``, in order.
 REPORT_FIELDS = (
     "source",
+    "dataset",
     "status",
     "rows_read",
     "rows_written",
