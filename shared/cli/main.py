@@ -15,6 +15,7 @@ from shared.cli import (
     config_commands,
     docs_command,
     infrastructure_command,
+    query_command,
     run_command,
     runbook_command,
     synth_command,
@@ -25,6 +26,7 @@ from shared.registry import registered
 BUILT_IN = (
     apps_command,
     run_command,
+    query_command,
     config_commands,
     synth_command,
     bootstrap_commands,

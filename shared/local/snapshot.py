@@ -73,3 +73,29 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return str(value)
+
+
+def latest_snapshot(work_root: Path) -> Path:
+    """The newest run folder under ``work_root`` that holds a snapshot.
+
+    Raises:
+        FileNotFoundError: when no run has left one.
+    """
+    runs = sorted(p for p in work_root.glob("*") if (p / "glue").is_dir() or (p / "s3").is_dir())
+    if not runs:
+        raise FileNotFoundError(f"no snapshot under {work_root}: run `make run` first")
+    return runs[-1]
+
+
+def snapshot_tables(root: Path) -> dict[str, Path]:
+    """Each catalog table of a snapshot (``database.table``) and the folder of its data in
+    the snapshot's copy of S3 (the table's ``Location``)."""
+    tables = {}
+    for path in sorted((root / "glue").glob("*/*.json")):
+        table = json.loads(path.read_text(encoding="utf-8"))
+        location = table.get("StorageDescriptor", {}).get("Location", "")
+        if not location.startswith("s3://"):
+            continue
+        bucket, _, prefix = location.removeprefix("s3://").partition("/")
+        tables[f"{path.parent.name}.{table['Name']}"] = _inside(root / "s3" / bucket, prefix)
+    return tables

@@ -26,9 +26,10 @@ def test_a_dataset_takes_a_fitting_file_and_rejects_an_incompatible_one(local_st
         [rows[name]] = summary(local_stage, [upload], [])
     assert [rows[n].state for n in files] == ["SUCCEEDED", "SUCCEEDED", "REJECTED"]
     assert rows["fitting.csv"].rows_written == 1
-    assert "does not fit dataset ledger: amount is bigint in the table" in rows[
-        "incompatible.csv"
-    ].note
+    assert (
+        "does not fit dataset ledger: amount is bigint in the table"
+        in rows["incompatible.csv"].note
+    )
     assert "quarantine/ledger/incompatible.csv" in rows["incompatible.csv"].note
     glue = local_stage.session.client("glue")
     table = glue.get_table(DatabaseName=local_stage.naming.database, Name="ledger")["Table"]

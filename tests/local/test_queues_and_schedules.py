@@ -7,6 +7,10 @@ from __future__ import annotations
 import json
 import time
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from shared.cli.main import main
 from shared.local.clock import LocalClock
 from tests.local.templates import function, queue, role, template
 
@@ -69,8 +73,8 @@ def messages_in(stage, name):
 
 
 def test_batches_are_cut_at_the_batch_size(stage_of):
-    # a window of 60 s (6 s locally) lets every message arrive before the first batch is cut
-    with stage_of(mapped(batch_size=4, window=60), clock=LocalClock(speed=10)) as stage:
+    # a window of 60 s (1 s locally) lets every message arrive before the first batch is cut
+    with stage_of(mapped(batch_size=4, window=60), clock=LocalClock(speed=60)) as stage:
         send(stage, [{"n": n} for n in range(10)])
         stage.wait()
         [mapping] = stage.mappings.mappings
@@ -227,3 +231,35 @@ def test_bucket_notifications_reach_a_queue_and_a_function(stage_of):
     records = [m["Records"][0]["s3"]["object"]["key"] for m in queued if "Records" in m]
     assert records == ["day/a.ndjson"]
     assert sorted(invoked) == ["day/a.ndjson", "day/b.csv"]
+
+
+def test_gdp_query_reads_the_tables_of_a_snapshot(stage_of, tmp_path, capsys):
+    resources = template(
+        Out={"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "probe-out"}},
+        Database={
+            "Type": "AWS::Glue::Database",
+            "Properties": {"CatalogId": "222222222222", "DatabaseInput": {"Name": "probe_db"}},
+        },
+    )
+    table = pa.table({"n": [1, 2, 3]})
+    buffer = pa.BufferOutputStream()
+    pq.write_table(table, buffer)
+    with stage_of(resources) as stage:
+        stage.session.client("s3").put_object(
+            Bucket="probe-out",
+            Key="things/day=1/part-0.parquet",
+            Body=buffer.getvalue().to_pybytes(),
+        )
+        stage.session.client("glue").create_table(
+            DatabaseName="probe_db",
+            TableInput={
+                "Name": "things",
+                "StorageDescriptor": {"Columns": [], "Location": "s3://probe-out/things/"},
+            },
+        )
+        root = stage.snapshot(tmp_path / "snapshot")
+    sql = "select sum(n) as total, max(day) as day from probe_db.things"
+    assert main(["query", "--snapshot", str(root), "--json", sql]) == 0
+    assert json.loads(capsys.readouterr().out) == {"total": 6, "day": 1}
+    assert main(["query", "--snapshot", str(root), "select nope from things"]) == 2
+    assert 'Referenced column "nope" not found' in capsys.readouterr().err
