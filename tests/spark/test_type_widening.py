@@ -39,3 +39,21 @@ def test_late_values_widen_their_columns_instead_of_being_rejected(run_file):
 def test_a_file_within_the_sample_is_read_once_for_its_types(run_file):
     summary = run_file("id,amount\n1,2\n2,3.5\n")
     assert [r["amount"] for r in read_rows(summary)] == [Decimal("2.0"), Decimal("3.5")]
+
+
+def test_values_read_back_are_the_files(run_file):
+    summary = run_file(
+        "code,account,at\n"
+        "007,12345678901234567890,2026-01-02T10:00:00+02:00\n"
+        "010,98765432109876543210,2026-01-02 08:30:00Z\n"
+    )
+    rows = read_rows(summary)
+    assert [r["code"] for r in rows] == ["007", "010"]
+    assert [r["account"] for r in rows] == [
+        Decimal("12345678901234567890"),
+        Decimal("98765432109876543210"),
+    ]
+    assert [r["at"].isoformat() for r in rows] == [
+        "2026-01-02T08:00:00+00:00",
+        "2026-01-02T08:30:00+00:00",
+    ]
