@@ -83,11 +83,10 @@ class ObjectCreatedHandler:
     Attributes:
         function_name: the function's name (from the naming module).
         module: the function's one source file; ``handler`` is its entry point.
-        handler: ``module:function`` to call in-process.
+        handler: its entry point, ``module:function`` (the module declares ``AWS_CALLS``).
         bucket: the bucket whose events fire it.
         excluded_prefix: keys under this prefix do not fire it.
         environment: the function's environment variables.
-        logger_name: the name its Powertools logger logs under.
         dead_letter_queue: where events go when the function keeps failing on them.
         idempotency_table: the DynamoDB table (partition key ``id``, expiry ``expiration``)
             where it records the events it handled.
@@ -99,7 +98,6 @@ class ObjectCreatedHandler:
     bucket: str
     excluded_prefix: str
     environment: Mapping[str, str]
-    logger_name: str
     dead_letter_queue: str
     idempotency_table: str
 
@@ -112,10 +110,9 @@ class JobStateHandler:
     Attributes:
         function_name: the function's name (from the naming module).
         module: the function's own source file.
-        handler: ``module:function`` to call in-process.
+        handler: its entry point, ``module:function`` (the module declares ``AWS_CALLS``).
         job_name_suffix: the stage's job names end with it (``-dev``).
         environment: the function's environment variables.
-        logger_name: the name its Powertools logger logs under.
         dead_letter_queue: where events go when the function keeps failing on them.
         alerts_topic: the SNS topic it alerts through.
     """
@@ -125,7 +122,6 @@ class JobStateHandler:
     handler: str
     job_name_suffix: str
     environment: Mapping[str, str]
-    logger_name: str
     dead_letter_queue: str
     alerts_topic: str
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from applications_repo.file_processor.engine_choice import EngineChoice
-from applications_repo.file_processor.metrics import TRIGGER_SERVICE
 from applications_repo.file_processor.names import FileProcessorNames
 from applications_repo.file_processor.settings import FileProcessorSettings
 from shared.application import FUNCTION_LOGGING, Definition, GlueJobDefinition, ObjectCreatedHandler
@@ -15,7 +14,6 @@ from shared.naming import QUARANTINE_PREFIX, StageNaming
 HERE = Path(__file__).parent
 TRIGGER_MODULE = HERE / "runtime" / "trigger.py"
 TRIGGER_HANDLER = "applications_repo.file_processor.runtime.trigger:handler"
-TRIGGER_LOGGER = TRIGGER_SERVICE
 JOB_SCRIPT = HERE / "job" / "entrypoint.py"
 JOB_PACKAGES = (
     "applications_repo.file_processor.engine_choice",
@@ -79,7 +77,6 @@ def definition(
                 bucket=naming.input_bucket,
                 excluded_prefix=QUARANTINE_PREFIX,
                 environment=trigger_environment(naming, settings, own),
-                logger_name=TRIGGER_LOGGER,
                 dead_letter_queue=names.dead_letter_queue,
                 idempotency_table=names.idempotency_table,
             ),

@@ -13,7 +13,6 @@ from shared.registry import definitions
 HERE = Path(__file__).parent
 MONITOR_MODULE = HERE / "job_states.py"
 MONITOR_HANDLER = "shared.monitoring.job_states:handler"
-MONITOR_LOGGER = "glue-run-monitor"
 
 
 def monitor_environment(naming: StageNaming, settings: StageSettings) -> dict[str, str]:
@@ -37,7 +36,6 @@ def monitoring(naming: StageNaming, settings: StageSettings) -> Definition:
                 handler=MONITOR_HANDLER,
                 job_name_suffix=f"-{naming.stage}",
                 environment=monitor_environment(naming, settings),
-                logger_name=MONITOR_LOGGER,
                 dead_letter_queue=naming.monitor_dead_letter_queue,
                 alerts_topic=naming.alerts_topic,
             ),

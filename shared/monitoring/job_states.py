@@ -31,7 +31,7 @@ FAILURE_STATES = frozenset({"FAILED", "TIMEOUT", "ERROR"})
 FINISHED_STATES = frozenset({"SUCCEEDED", "STOPPED", *FAILURE_STATES})
 MIN_BASELINE_RUNS = 3
 SUBJECT_LIMIT = 100
-SERVICE = "glue-run-monitor"  # the logger name its definition declares
+SERVICE = "glue-run-monitor"
 AWS_CALLS = (
     ("glue:GetJobRuns", "arn:{partition}:glue:{region}:{account}:job/*-{env.STAGE}"),
     ("sns:Publish", "{env.ALERTS_TOPIC_ARN}"),

@@ -14,9 +14,6 @@ import boto3
 from shared.deployability.stage_templates import Resource
 from shared.local.template_walker import Created, DeployedTemplates
 
-NO_LOCAL_EFFECT = ("DeletionPolicy", "UpdateReplacePolicy")
-"""Resource attributes that act only when a stack is updated or deleted."""
-
 
 class Properties:
     """A resource's resolved properties; what a provider reads counts as applied."""
