@@ -26,6 +26,8 @@ from shared.monitoring.definition import stage_definitions
 from shared.outcomes import REJECTED, JobReport
 
 WORK_ROOT = REPOSITORY_ROOT / ".local-run"
+ASSEMBLY_CACHE = "cdk.out"
+"""Under WORK_ROOT: the stage's synthesized assemblies, by a digest of their inputs."""
 NOT_DELIVERED = "NOT DELIVERED"
 FAILED_STATES = (FAILED, NOT_DELIVERED, DEAD_LETTERED)
 
@@ -140,7 +142,12 @@ def run_locally(
     selected(stage_definitions(config, stage), apps)
     workdir = WORK_ROOT / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     with LocalStage(
-        config, stage, workdir=workdir, progress=progress, config_path=config_path
+        config,
+        stage,
+        workdir=workdir,
+        progress=progress,
+        config_path=config_path,
+        assembly_cache=WORK_ROOT / ASSEMBLY_CACHE,
     ) as local:
         naming = local.naming
         progress(

@@ -32,7 +32,7 @@ from shared.local.queues import LocalEventSourceMappings
 from shared.local.report import Upload
 from shared.local.schedules import LocalSchedules
 from shared.local.snapshot import write_snapshot
-from shared.local.stage_assembly import StageAssembly, read_stage, synthesize_stage
+from shared.local.stage_assembly import StageAssembly, cached_stage
 from shared.local.targets import Targets
 from shared.monitoring.definition import stage_definitions
 from shared.naming import StageNaming
@@ -72,7 +72,8 @@ class LocalStage:
 
     Args:
         assembly: the stage's assemblies already synthesized (the tests pass the pipeline's
-            own); by default the stage is synthesized into ``workdir/cdk.out``.
+            own); by default the stage is synthesized into ``assembly_cache`` (default
+            ``workdir/cdk.out``), unless an earlier run synthesized the same inputs there.
         clock: how much faster than AWS the runtime's waits pass.
         ticking: ``rate(...)`` schedules fire on their own on the local clock.
     """
@@ -88,6 +89,7 @@ class LocalStage:
         config_path: str | None = None,
         clock: LocalClock | None = None,
         ticking: bool = False,
+        assembly_cache: Path | None = None,
     ) -> None:
         self.stage = stage
         self.naming = StageNaming.of(config, stage)
@@ -100,6 +102,7 @@ class LocalStage:
         self.ticking = ticking
         self._assembly = assembly
         self._config_path = config_path
+        self.assembly_cache = assembly_cache or self.workdir / "cdk.out"
         self.aws = LocalAws(self.naming)
         self.deployed: DeployedStage | None = None
         self.deliveries = DeliveryLog(progress)
@@ -117,13 +120,14 @@ class LocalStage:
     def __enter__(self) -> LocalStage:
         if self._assembly is None or self._assembly.has("AWS::Glue::Job"):
             warm_up_spark()
-        synth = None
-        if self._assembly is None:
-            outdir = self.workdir / "cdk.out"
-            synth = synthesize_stage(self.stage, outdir, config_path=self._config_path)
         try:
             self.aws.start()
-            assembly = self._assembly or read_stage(synth, self.stage, outdir)  # type: ignore[arg-type]
+            assembly = self._assembly or cached_stage(
+                self.stage,
+                self.assembly_cache,
+                self.workdir / "cdk.out",
+                config_path=self._config_path,
+            )
             self.deployed = deploy_stage(
                 self.session,
                 assembly,

@@ -6,8 +6,10 @@ synth; ``synthesize_stage`` runs it in a child process, so the caller keeps goin
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -16,13 +18,27 @@ from pathlib import Path
 from typing import Any
 
 from shared.assembly import SynthesizedStack
-from shared.config import CONFIG_ENV_VAR, REPOSITORY_ROOT, StageName, load_config
+from shared.config import (
+    CONFIG_ENV_VAR,
+    REPOSITORY_ROOT,
+    StageName,
+    load_config,
+    resolve_config_path,
+)
 from shared.errors import PlatformError
 from shared.naming import AppName, PipelineNaming
 from shared.pipeline import Delivery
+from shared.registry import EXTRA_ENV_VAR
 
 DEPLOYMENT_ORDER = (AppName.INFRASTRUCTURE, AppName.APPLICATIONS)
 """The applications find the infrastructure's resources by name: it deploys first."""
+SYNTH_INPUT_FOLDERS = ("shared", "applications_repo", "infrastructure_repo")
+SYNTH_INPUT_SUFFIXES = frozenset({".py", ".json", ".yaml", ".yml", ".txt", ".md", ".csv"})
+LOCK_FILES = ("requirements.lock", "package-lock.json", "pyproject.toml")
+ASSEMBLY_DIR = "cdk.out"
+DIGEST_CHARS = 16
+KEPT_ASSEMBLIES = 3
+BUILDING = ".building-"
 STACK_ARTIFACT = "aws:cloudformation:stack"
 ASSET_MANIFEST = "cdk:asset-manifest"
 
@@ -78,6 +94,54 @@ def synthesize_stage(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def synth_inputs_digest(config_path: str | None = None) -> str | None:
+    """A digest of everything a stage's templates are made from: the apps' and the
+    platform's code, the config, the feature flags and the lock files. ``None`` when an
+    application from outside the repository is registered (its files are not known here)."""
+    if os.environ.get(EXTRA_ENV_VAR):
+        return None
+    digest = hashlib.sha256()
+    files = [
+        path
+        for folder in SYNTH_INPUT_FOLDERS
+        for path in (REPOSITORY_ROOT / folder).rglob("*")
+        if path.is_file() and path.suffix in SYNTH_INPUT_SUFFIXES and ASSEMBLY_DIR not in path.parts
+    ]
+    files += [REPOSITORY_ROOT / name for name in LOCK_FILES]
+    files.append(resolve_config_path(config_path).resolve())
+    for path in sorted(files):
+        name = path.relative_to(REPOSITORY_ROOT) if path.is_relative_to(REPOSITORY_ROOT) else path
+        digest.update(str(name).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:DIGEST_CHARS]
+
+
+def cached_stage(
+    stage: StageName, cache: Path, scratch: Path, *, config_path: str | None = None
+) -> StageAssembly:
+    """The stage's assembly from ``cache/<stage>-<digest>/``, synthesized there first unless
+    an earlier run left it (``make run`` again without a change synthesizes nothing); into
+    ``scratch`` when the inputs cannot be digested."""
+    digest = synth_inputs_digest(config_path)
+    if digest is None:
+        process = synthesize_stage(stage, scratch, config_path=config_path)
+        return read_stage(process, stage, scratch)
+    outdir = cache / f"{stage.value}-{digest}"
+    if not (outdir / "manifest.json").is_file():
+        building = cache / f"{outdir.name}{BUILDING}{os.getpid()}"
+        shutil.rmtree(building, ignore_errors=True)
+        read_stage(synthesize_stage(stage, building, config_path=config_path), stage, building)
+        try:
+            building.rename(outdir)
+        except OSError:  # another run finished the same assembly first: use that one
+            shutil.rmtree(building, ignore_errors=True)
+        finished = [p for p in cache.glob(f"{stage.value}-*") if BUILDING not in p.name]
+        for old in sorted(finished, key=lambda p: p.stat().st_mtime)[:-KEPT_ASSEMBLIES]:
+            shutil.rmtree(old, ignore_errors=True)
+    directories = pipeline_stage_directories(dict.fromkeys(DEPLOYMENT_ORDER, outdir), stage)
+    return read_assemblies(directories)
 
 
 def read_stage(process: subprocess.Popen[str], stage: StageName, outdir: Path) -> StageAssembly:

@@ -10,9 +10,11 @@ from collections import Counter
 import pytest
 
 from shared.config import REPOSITORY_ROOT, StageName
+from shared.local import stage_assembly
 from shared.local.resource_types import NO_PROVIDER, SUPPORT, Handling, support
 from shared.local.stage import LocalStage
-from shared.local.stage_assembly import read_stage, synthesize_stage
+from shared.local.stage_assembly import cached_stage, synth_inputs_digest
+from shared.registry import EXTRA_ENV_VAR
 from tests.local.conftest import FAST_CLOCK
 
 NOT_EMULATED = {"AWS::CloudTrail::Trail", "AWS::CloudWatch::Alarm", "Custom::S3AutoDeleteObjects"}
@@ -64,9 +66,15 @@ def test_the_docs_list_every_type_the_local_stage_knows():
     assert sorted(listed) == sorted(SUPPORT)
 
 
-def test_make_run_synthesizes_the_templates_the_pipeline_deploys(dev_assembly, tmp_path):
-    outdir = tmp_path / "cdk.out"
-    own = read_stage(synthesize_stage(StageName.DEV, outdir), StageName.DEV, outdir)
+def test_make_run_synthesizes_the_templates_the_pipeline_deploys(
+    dev_assembly, tmp_path, monkeypatch
+):
+    cache = tmp_path / "cache"
+    own = cached_stage(StageName.DEV, cache, tmp_path / "scratch")
+    # a second run with the same inputs reads the same assembly and synthesizes nothing
+    monkeypatch.setattr(stage_assembly, "synthesize_stage", _no_synth)
+    again = cached_stage(StageName.DEV, cache, tmp_path / "scratch")
+    assert [s.template_file for s in again.stacks] == [s.template_file for s in own.stacks]
     assert [s.stack_name for s in own.stacks] == [s.stack_name for s in dev_assembly.stacks]
     for mine, pipelines in zip(own.stacks, dev_assembly.stacks, strict=True):
         assert _deployed(mine.template) == _deployed(pipelines.template), mine.stack_name
@@ -82,3 +90,20 @@ def _deployed(template):
         for logical_id, body in template["Resources"].items()
     }
     return resources, template.get("Outputs", {})
+
+
+def _no_synth(*args, **kwargs):
+    raise AssertionError("synthesized again although nothing changed")
+
+
+def test_the_synth_digest_follows_the_config_and_refuses_outside_applications(
+    tmp_path, monkeypatch
+):
+    config = (REPOSITORY_ROOT / "platform.yaml").read_text(encoding="utf-8")
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(config, encoding="utf-8")
+    second.write_text(config + "\n# another config\n", encoding="utf-8")
+    assert synth_inputs_digest(str(first)) == synth_inputs_digest(str(first))
+    assert synth_inputs_digest(str(first)) != synth_inputs_digest(str(second))
+    monkeypatch.setenv(EXTRA_ENV_VAR, "tests.fixtures.throwaway_app.application:APPLICATION")
+    assert synth_inputs_digest(str(first)) is None
