@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.assembly import SynthesizedStack
 from shared.config import (
@@ -27,8 +27,10 @@ from shared.config import (
 )
 from shared.errors import PlatformError
 from shared.naming import AppName, PipelineNaming
-from shared.pipeline import Delivery
 from shared.registry import EXTRA_ENV_VAR
+
+if TYPE_CHECKING:
+    from shared.pipeline import Delivery
 
 DEPLOYMENT_ORDER = (AppName.INFRASTRUCTURE, AppName.APPLICATIONS)
 """The applications find the infrastructure's resources by name: it deploys first."""
