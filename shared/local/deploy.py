@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.deployability.stage_templates import Resource, StageTemplates, UnresolvedValueError
 from shared.local.providers.base import DeployContext, Properties
+from shared.local.providers.storage import bucket_location
 from shared.local.resource_types import Handling, support
 from shared.local.stage_assembly import FileAsset, StageAssembly
 from shared.local.template_walker import Created, DeployedTemplates, LocalDeployError
@@ -89,11 +90,7 @@ def publish_assets(session: boto3.Session, assets: Sequence[FileAsset], region: 
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     for asset in {(a.bucket, a.key): a for a in assets}.values():
         if asset.bucket not in existing:
-            location = {} if region == "us-east-1" else {"LocationConstraint": region}
-            s3.create_bucket(
-                Bucket=asset.bucket,
-                **({"CreateBucketConfiguration": location} if location else {}),
-            )
+            s3.create_bucket(Bucket=asset.bucket, **bucket_location(region))
             existing.add(asset.bucket)
         body = _zipped(asset.source) if asset.packaging == ZIP_PACKAGING else asset.source
         s3.put_object(

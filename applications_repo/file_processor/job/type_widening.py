@@ -5,7 +5,7 @@ longer, one streaming pass over it checks every value against the guess; a colum
 values that do not fit is given the narrowest type that fits them and the sample's values
 (integer -> decimal -> double -> string, date -> string, ...): inference only widens, so every
 value that fitted before still fits. No row is then rejected for a type the sample got
-wrong; a column the dataset's catalog table fixes keeps the table's type. Both engines get
+wrong (the dataset's table is checked after, by ``schema_policy``). Both engines get
 the widened plan, so they agree by construction; memory stays that of one block.
 """
 
@@ -18,27 +18,25 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from applications_repo.file_processor.job.arrow_engine import ARROW_ENCODINGS, BLOCK_BYTES
 from applications_repo.file_processor.job.column_plan import PlannedColumn
 from applications_repo.file_processor.job.csv_sample import CsvSample
 from applications_repo.file_processor.job.type_inference import STRING, Kind, infer_type
 from applications_repo.file_processor.job.value_checks import misfits
 
-BLOCK_BYTES = 4 * 1024 * 1024
 MAX_EVIDENCE = 10_000
 """Distinct misfitting values a column may show before it is taken for text."""
-ARROW_ENCODINGS = {"UTF-8": "utf8", "ISO-8859-1": "latin1"}
 
 
 def widened_columns(
     stream: BinaryIO,
     sample: CsvSample,
     columns: Sequence[PlannedColumn],
-    fixed: frozenset[str] = frozenset(),
 ) -> list[PlannedColumn]:
-    """``columns`` with each type widened to fit every value of the file (columns named in
-    ``fixed`` keep theirs). Records with the wrong number of fields are not evidence."""
+    """``columns`` with each type widened to fit every value of the file. Records with the
+    wrong number of fields are not evidence."""
     planned = list(columns)
-    open_columns = [c for c in planned if c.type.kind is not Kind.STRING and c.name not in fixed]
+    open_columns = [c for c in planned if c.type.kind is not Kind.STRING]
     if sample.every_row or not open_columns:
         return planned
     evidence = {

@@ -100,10 +100,8 @@ def check_batch(
                 pc.if_else(null, pa.scalar(None, pa.string()), raw) if has_tokens else raw
             )
             continue
-        present = pc.if_else(null, pa.scalar(None, pa.string()), trimmed) if has_tokens else trimmed
-        converted, fits = _convert(column.type, present)
+        converted, bad = _typed(column.type, trimmed, null, has_tokens=has_tokens)
         values.append(converted)
-        bad = pc.and_(pc.invert(null), pc.invert(fits))
         if pc.any(bad).as_py():
             shown = pc.utf8_slice_codeunits(raw, 0, VALUE_SHOWN_CHARS)
             message = pc.binary_join_element_wise(
@@ -258,7 +256,14 @@ def misfits(column_type: ColumnType, raw: pa.Array) -> list[str]:
     """The distinct values of ``raw`` that are present but do not fit ``column_type``."""
     trimmed = pc.utf8_trim(raw, characters=BLANKS)
     null = _is_null(trimmed, typed=column_type.kind is not Kind.STRING)
-    present = pc.if_else(null, pa.scalar(None, pa.string()), trimmed)
-    _, fits = _convert(column_type, present)
-    bad = pc.and_(pc.invert(null), pc.invert(fits))
+    _, bad = _typed(column_type, trimmed, null, has_tokens=True)
     return pc.unique(trimmed.filter(bad)).to_pylist()
+
+
+def _typed(
+    column_type: ColumnType, trimmed: pa.Array, null: pa.Array, *, has_tokens: bool
+) -> tuple[pa.Array, pa.Array]:
+    """A typed column's values converted, and where a present value does not fit."""
+    present = pc.if_else(null, pa.scalar(None, pa.string()), trimmed) if has_tokens else trimmed
+    converted, fits = _convert(column_type, present)
+    return converted, pc.and_(pc.invert(null), pc.invert(fits))

@@ -16,10 +16,7 @@ US_EAST_1 = "us-east-1"
 def bucket(ctx: DeployContext, resource: Resource, props: Properties) -> Created:
     s3 = ctx.client("s3")
     name = ctx.name(resource)
-    location: dict[str, Any] = {}
-    if ctx.region != US_EAST_1:
-        location["CreateBucketConfiguration"] = {"LocationConstraint": ctx.region}
-    s3.create_bucket(Bucket=name, **location)
+    s3.create_bucket(Bucket=name, **bucket_location(ctx.region))
     if encryption := props.get("BucketEncryption"):
         rules = [
             {
@@ -61,6 +58,13 @@ def bucket(ctx: DeployContext, resource: Resource, props: Properties) -> Created
             "RegionalDomainName": f"{name}.s3.{ctx.region}.amazonaws.com",
         },
     )
+
+
+def bucket_location(region: str) -> dict[str, Any]:
+    """CreateBucket's location argument: none in us-east-1, the region elsewhere."""
+    if region == US_EAST_1:
+        return {}
+    return {"CreateBucketConfiguration": {"LocationConstraint": region}}
 
 
 def lifecycle_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
