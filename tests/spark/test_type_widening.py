@@ -4,9 +4,13 @@ a type that sampling got wrong, and the values read back are the file's. Both en
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import BinaryIO
 
+from applications_repo.file_processor.job.arrow_engine import ArrowEngine
 from applications_repo.file_processor.job.csv_sample import MAX_SAMPLE_ROWS
+from applications_repo.file_processor.job.processor import FileRequest, process_file
 from applications_repo.file_processor.job.summary import RunStatus
+from shared.glue.storage import LocalStorage
 from tests.spark.conftest import read_rows
 
 ROWS = MAX_SAMPLE_ROWS + 5_000
@@ -57,3 +61,35 @@ def test_values_read_back_are_the_files(run_file):
         "2026-01-02T08:00:00+00:00",
         "2026-01-02T08:30:00+00:00",
     ]
+
+
+class CountingStorage(LocalStorage):
+    """Local files, counting how often each is opened."""
+
+    def __init__(self) -> None:
+        self.opened: list[str] = []
+
+    def open(self, uri: str, version: str | None = None, start: int = 0) -> BinaryIO:
+        self.opened.append(uri)
+        return super().open(uri, version, start)
+
+
+def test_the_arrow_engine_reads_a_file_whose_sampled_types_hold_once(tmp_path):
+    """The sample, then one pass that stages and checks at once; a late misfit costs the
+    widening pass and a second staging pass, and gives the widened result."""
+    lines = ["id,amount"] + [f"{n},{n}" for n in range(ROWS)]
+    clean, late = tmp_path / "in" / "clean.csv", tmp_path / "in" / "late.csv"
+    clean.parent.mkdir()
+    clean.write_text("\n".join(lines) + "\n")
+    late.write_text("\n".join([*lines[:-1], f"{ROWS},12.75"]) + "\n")
+    counts = {}
+    for source in (clean, late):
+        storage = CountingStorage()
+        summary = process_file(
+            ArrowEngine(),
+            storage,
+            FileRequest(str(source), None, str(tmp_path / "out"), "FileProcessorV2", "r1"),
+        )
+        assert summary.status is RunStatus.SUCCEEDED and summary.rows_written == ROWS
+        counts[source.stem] = len(storage.opened)
+    assert counts == {"clean": 2, "late": 4}

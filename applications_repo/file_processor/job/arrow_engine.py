@@ -11,6 +11,7 @@ afterwards (record_locator), only when there are any.
 from __future__ import annotations
 
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +32,7 @@ from applications_repo.file_processor.job.column_plan import METADATA_TYPES, Pla
 from applications_repo.file_processor.job.record_locator import RecordPosition, locate_records
 from applications_repo.file_processor.job.staging import (
     MAX_REJECTED_ROWS,
+    LateMisfitError,
     Reject,
     Staged,
     StageRequest,
@@ -42,6 +44,9 @@ from applications_repo.file_processor.job.value_checks import CheckedBatch, arro
 from shared.glue.storage import Storage
 
 BLOCK_BYTES = 4 * 1024 * 1024
+CHECKERS = 2
+"""Blocks checked at once (Arrow's kernels release the GIL; more blocks in flight only hold
+more memory on the two cores of a Glue driver or a Lambda function of 3.5 GB)."""
 ROW_GROUP_BYTES = 64 * 1024 * 1024
 DICTIONARY_KINDS = frozenset({Kind.STRING, Kind.DATE})
 STAGED_FILE = "part-00000.snappy.parquet"
@@ -67,11 +72,13 @@ def output_schema(columns: Sequence[PlannedColumn]) -> pa.Schema:
 class ArrowEngine:
     """FileProcessorV2 on one machine, with pyarrow.
 
-    Three stages overlap, each on its own thread (Arrow releases the GIL): the reader parses
-    the next block while this one is checked, and the previous row group is written.
+    Three stages overlap on their own threads (Arrow releases the GIL): the reader parses
+    the next block while the last ones are checked (CHECKERS at a time), and the previous
+    row group is written.
     """
 
     name = "arrow"
+    stops_at_misfit = True
 
     def stage(self, storage: Storage, request: StageRequest) -> Staged:
         # Records set aside by the reader: (index among all data records, reason, text).
@@ -94,20 +101,21 @@ class ArrowEngine:
                 storage.open(request.source_uri, request.source_version) as stream,
                 ThreadPoolExecutor(1, thread_name_prefix="csv-reader") as reading,
                 RowGroupWriter(staged_path, schema, request.columns) as row_groups,
+                ThreadPoolExecutor(CHECKERS, thread_name_prefix="csv-checker") as checking,
             ):
                 reader = _open_csv(stream, request, on_malformed)
-                for batch in _read_ahead(reader, reading):
-                    checked = check_batch(batch, request.columns, request.sample.line_ending)
+                for checked, kept in _checked(_read_ahead(reader, reading), checking, request):
                     bad = pc.invert(checked.good)
+                    if request.stop_at_misfit and pc.any(bad).as_py():
+                        raise LateMisfitError(checked.reasons.filter(bad)[0].as_py())
                     for offset, reason in zip(
                         pc.indices_nonzero(bad).to_pylist(),
                         checked.reasons.filter(bad).to_pylist(),
                         strict=True,
                     ):
                         bad_values.append((well_formed + offset, reason))
-                    kept = _written(checked, request)
                     row_groups.add(kept)
-                    well_formed += batch.num_rows
+                    well_formed += len(checked.good)
                     written += kept.num_rows
                     _refuse_mostly_malformed(bad_values, malformed, well_formed)
                 _refuse_mostly_malformed(bad_values, malformed, well_formed)
@@ -161,6 +169,25 @@ def _read_ahead(
     while (batch := upcoming.result()) is not None:
         upcoming = pool.submit(_next_block, reader)
         yield batch
+
+
+def _checked(
+    batches: Iterator[pa.RecordBatch], pool: ThreadPoolExecutor, request: StageRequest
+) -> Iterator[tuple[CheckedBatch, pa.RecordBatch]]:
+    """Each block checked and made into the rows written, CHECKERS blocks at a time on the
+    pool, in the file's order."""
+    in_flight: deque[Future[tuple[CheckedBatch, pa.RecordBatch]]] = deque()
+    for batch in batches:
+        in_flight.append(pool.submit(_check, batch, request))
+        if len(in_flight) > CHECKERS:
+            yield in_flight.popleft().result()
+    while in_flight:
+        yield in_flight.popleft().result()
+
+
+def _check(batch: pa.RecordBatch, request: StageRequest) -> tuple[CheckedBatch, pa.RecordBatch]:
+    checked = check_batch(batch, request.columns, request.sample.line_ending)
+    return checked, _written(checked, request)
 
 
 def _next_block(reader: pacsv.CSVStreamingReader) -> pa.RecordBatch | None:
@@ -279,8 +306,11 @@ def _located(
 
 def _written(checked: CheckedBatch, request: StageRequest) -> pa.RecordBatch:
     """The good records as written: typed source columns and the metadata columns."""
-    values = [array.filter(checked.good) for array in checked.values]
-    rows = len(values[0]) if values else int(pc.sum(checked.good).as_py() or 0)
+    if checked.all_good:
+        values = list(checked.values)
+    else:
+        values = [array.filter(checked.good) for array in checked.values]
+    rows = int(pc.sum(checked.good).as_py() or 0)
     metadata = {
         PROCESSED_AT: request.processed_at,
         SOURCE_FILE: request.source_uri,

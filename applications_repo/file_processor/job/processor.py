@@ -16,13 +16,18 @@ rows_rejected`` is checked before it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from applications_repo.file_processor.job.column_names import PARTITION_COLUMN
-from applications_repo.file_processor.job.column_plan import METADATA_TYPES, plan_columns
+from applications_repo.file_processor.job.column_plan import (
+    METADATA_TYPES,
+    PlannedColumn,
+    plan_columns,
+)
 from applications_repo.file_processor.job.csv_sample import (
     SAMPLE_BYTES,
+    CsvSample,
     NotCsvTextError,
     read_sample,
 )
@@ -31,6 +36,7 @@ from applications_repo.file_processor.job.schema_policy import IncompatibleFileE
 from applications_repo.file_processor.job.staging import (
     Engine,
     FileRejectedError,
+    LateMisfitError,
     Reject,
     StageRequest,
 )
@@ -129,28 +135,26 @@ def _process(
         ingest_date=stat.modified.astimezone(UTC).date(),
         run_id=request.run_id,
     )
-    columns = plan_columns(sample)
-    if not sample.every_row:
-        with storage.open(source, version) as stream:
-            columns = widened_columns(stream, sample, columns)
+    sampled = plan_columns(sample)
     table = catalog.columns(layout.dataset) if catalog else None
+    stage = StageRequest(
+        source_uri=source,
+        source_version=version,
+        sample=sample,
+        columns=_conformed(sampled, table, layout.dataset, sample),
+        layout=layout,
+        job_name=request.job_name,
+        processed_at=started,
+        stop_at_misfit=not sample.every_row and engine.stops_at_misfit,
+    )
     try:
-        columns = conform(columns, table, layout.dataset, sample)
-    except IncompatibleFileError as problem:
-        raise FileRejectedError(str(problem), dataset=layout.dataset) from None
-    try:
-        outcome = engine.stage(
-            storage,
-            StageRequest(
-                source_uri=source,
-                source_version=version,
-                sample=sample,
-                columns=columns,
-                layout=layout,
-                job_name=request.job_name,
-                processed_at=started,
-            ),
-        )
+        if not sample.every_row and not stage.stop_at_misfit:
+            stage = _widened(storage, stage, sampled, table)
+        try:
+            outcome = engine.stage(storage, stage)
+        except LateMisfitError:
+            outcome = engine.stage(storage, _widened(storage, stage, sampled, table))
+        columns = stage.columns
         rejects = outcome.rejects
         _commit(storage, layout, outcome.staged_files, rejects)
     finally:
@@ -179,6 +183,32 @@ def _process(
     )
     storage.put(layout.manifest_file, summary.to_json().encode(), "application/json")
     return summary
+
+
+def _conformed(
+    columns: Sequence[PlannedColumn],
+    table: Sequence[CatalogColumn] | None,
+    dataset: str,
+    sample: CsvSample,
+) -> list[PlannedColumn]:
+    try:
+        return conform(columns, table, dataset, sample)
+    except IncompatibleFileError as problem:
+        raise FileRejectedError(str(problem), dataset=dataset) from None
+
+
+def _widened(
+    storage: Storage,
+    stage: StageRequest,
+    sampled: Sequence[PlannedColumn],
+    table: Sequence[CatalogColumn] | None,
+) -> StageRequest:
+    """The request with the sample's types widened to fit the whole file, then conformed
+    to the dataset's table (one streaming pass over the file)."""
+    with storage.open(stage.source_uri, stage.source_version) as stream:
+        widened = widened_columns(stream, stage.sample, sampled)
+    columns = _conformed(widened, table, stage.layout.dataset, stage.sample)
+    return replace(stage, columns=columns, stop_at_misfit=False)
 
 
 def _commit(

@@ -59,6 +59,7 @@ class SparkEngine:
     """FileProcessorV2 on a SparkSession (AWS Glue's, or local Spark)."""
 
     name = "spark"
+    stops_at_misfit = False
 
     def __init__(self, spark: SparkSession) -> None:
         self.spark = spark

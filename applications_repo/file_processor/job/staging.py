@@ -30,6 +30,11 @@ class FileRejectedError(PlatformError):
         self.dataset = dataset
 
 
+class LateMisfitError(Exception):
+    """A value past the sample does not fit the type the sample gave its column: the file
+    needs the widening pass (raised only when the request says ``stop_at_misfit``)."""
+
+
 def too_many_rejects(rejected: int, read: int) -> FileRejectedError:
     """The error of a file whose rows are mostly malformed."""
     return FileRejectedError(
@@ -73,12 +78,20 @@ class StageRequest:
     layout: OutputLayout
     job_name: str
     processed_at: datetime
+    stop_at_misfit: bool = False
 
 
 class Engine(Protocol):
-    """Reads a CSV object, checks and converts its records, stages the good ones."""
+    """Reads a CSV object, checks and converts its records, stages the good ones.
+
+    An engine that ``stops_at_misfit`` raises ``LateMisfitError`` at the first value that
+    does not fit its column when the request asks it to (and stages nothing): FileProcessorV2
+    then gives it the types widened for the whole file. Such an engine reads a file whose
+    sample's types hold once, instead of twice.
+    """
 
     name: str
+    stops_at_misfit: bool
 
     def stage(self, storage: Storage, request: StageRequest) -> Staged: ...
 

@@ -20,6 +20,7 @@ NULL_TOKENS = frozenset({"", "null", "#n/a"})
 # Values that mean "no value" in a numeric, boolean or temporal column (R's and pandas' NA,
 # NaN, a dash, a dot) and stay values in a text column: "NA" is also Namibia.
 TYPED_NULL_TOKENS = frozenset({"na", "n/a", "nan", "-", "."})
+ANY_NULL_TOKEN = NULL_TOKENS | TYPED_NULL_TOKENS
 TRUE_WORDS = frozenset({"true", "t", "yes", "y"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n"})
 MAX_DECIMAL_PRECISION = 38
@@ -134,9 +135,9 @@ def is_null_token(value: str | None, *, typed: bool = False) -> bool:
 def infer_type(values: Iterable[str | None]) -> ColumnType:
     """The narrowest type every non-null value fits, or string; ``NA``-style tokens count as
     missing only when the other values give the column a type."""
-    present = [
-        v.strip(BLANKS) for v in values if v is not None and not is_null_token(v, typed=True)
-    ]
+    # each distinct value once: every rule below holds for all values or for any
+    distinct = {v.strip(BLANKS) for v in values if v is not None}
+    present = [v for v in distinct if v.lower() not in ANY_NULL_TOKEN]
     if not present:
         return STRING
     for infer in (_boolean, _integer, _decimal, _double, _date, _timestamp):

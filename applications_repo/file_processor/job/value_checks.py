@@ -80,6 +80,10 @@ class CheckedBatch:
     reasons: pa.Array
     values: list[pa.Array]
 
+    @property
+    def all_good(self) -> bool:
+        return bool(pc.all(self.good).as_py())
+
 
 def check_batch(
     batch: pa.RecordBatch, columns: Sequence[PlannedColumn], line_ending: str
@@ -88,6 +92,10 @@ def check_batch(
     values, messages = [], []
     for column in columns:
         raw = batch.column(column.field)
+        clean = _clean_block(column.type, raw)
+        if clean is not None:
+            values.append(clean)
+            continue
         trimmed = pc.utf8_trim(raw, characters=BLANKS)
         null = _is_null(trimmed, typed=column.type.kind is not Kind.STRING)
         has_tokens = pc.sum(null).as_py() > raw.null_count
@@ -108,6 +116,8 @@ def check_batch(
                 f"{column.name}: '", shown, f"' is not {column.type.description}", ""
             )
             messages.append(pc.if_else(bad, message, pa.scalar(None, pa.string())))
+    if not messages:
+        return CheckedBatch(pa.repeat(True, batch.num_rows), pa.repeat("", batch.num_rows), values)
     reasons = pa.nulls(batch.num_rows, pa.string())
     for message in messages:
         joined = pc.binary_join_element_wise(reasons, message, "; ")
@@ -115,6 +125,18 @@ def check_batch(
             pc.is_null(reasons), message, pc.if_else(pc.is_null(message), reasons, joined)
         )
     return CheckedBatch(pc.is_null(reasons), pc.fill_null(reasons, ""), values)
+
+
+def _clean_block(column_type: ColumnType, raw: pa.Array) -> pa.Array | None:
+    """A typed column's block converted in one go when every value in it is present and
+    fits as written (no blanks, no null token: the casts refuse both, a double's NaN aside,
+    which ``_cast_double`` refuses); None when the block needs the value-by-value rule."""
+    if column_type.kind is Kind.STRING:
+        return None
+    if column_type.kind is Kind.BOOLEAN:
+        converted, fits = _convert(column_type, raw)
+        return converted if pc.all(pc.or_(fits, pc.is_null(raw))).as_py() else None
+    return _cast_whole(column_type, raw)
 
 
 def _convert(column_type: ColumnType, value: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -168,7 +190,8 @@ def _cast_timestamp(_: ColumnType, value: pa.Array) -> pa.Array | None:
     lengths = pc.utf8_length(value)
     if not pc.all(pc.is_in(lengths, value_set=NAIVE_TIMESTAMP_LENGTHS)).as_py():
         return None
-    return pc.assume_timezone(pc.cast(value, pa.timestamp("us")), "UTC")
+    # taken as UTC: the same microseconds, read as UTC (no copy)
+    return pc.cast(value, pa.timestamp("us")).view(pa.timestamp("us", tz="UTC"))
 
 
 ISO_DATE = "yyyy-MM-dd"
