@@ -35,8 +35,8 @@ BIN = Path(sys.executable).parent
 SAMPLE_SECONDS = 0.05
 DEFAULT_SIZES = (100, 500, 2000)
 DEFAULT_REPEATS = 3
-# The targets of issue 7, on this machine.
-DUCKDB_TARGET = 0.5  # FileProcessor's throughput / DuckDB's, on the 500 MB file
+# The targets on this machine (issue 7; the DuckDB one raised by issue 15).
+DUCKDB_TARGET = 0.8  # FileProcessor's throughput / DuckDB's, on the 500 MB file
 DUCKDB_TARGET_SIZE = 500
 SPARK_TARGET = 1.5  # FileProcessor's Spark path / the naive Spark job, on every size
 MEMORY_GROWTH_LIMIT = 1.5  # FileProcessor's peak memory, largest file / smallest file

@@ -7,12 +7,14 @@ stage from ``Application.definition`` (``shared.registry``); nothing in ``shared
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from shared import function_job
 from shared.config import REPOSITORY_ROOT, GlueSettings
 from shared.naming import StageNaming
 
@@ -127,6 +129,70 @@ class JobStateHandler:
 
 
 @dataclass(frozen=True)
+class FunctionJob:
+    """A job script run by a Lambda function instead of Glue: for inputs one machine handles
+    in minutes, billed by the millisecond instead of Glue's minute of two workers.
+
+    The function runs the script's ``report(argv)`` (the same script a Glue job of the
+    application runs) on the arguments of an asynchronous invocation whose event is
+    ``{"JobRunId": ..., "Arguments": {"--name": value}}``, after the defaults below, as Glue
+    merges a run's arguments; a run that fails raises, so that Lambda retries it twice and
+    then sends it to ``dead_letter_queue``. The function runs Python ``FUNCTION_JOB_PYTHON`` with
+    ``layer_packages`` shipped as a layer, built for it at the versions of
+    ``requirements.lock``.
+
+    Attributes:
+        function_name: the function's name (from the naming module).
+        description: what it does, in one sentence.
+        script: the job script whose ``report`` it runs (and whose ``AWS_CALLS`` it makes).
+        packages: the repository packages the script imports (bundled with it).
+        arguments: default arguments, without the leading ``--``.
+        layer_packages: distributions with compiled code the script imports (``pyarrow``).
+        memory_mb: the function's memory, which sets its CPU share (1,769 MB = one vCPU).
+        timeout_seconds: how long one run may take (Lambda allows 900).
+        ephemeral_storage_mb: ``/tmp``, where a run stages its output.
+        dead_letter_queue: where runs go whose retries failed.
+        reserved_concurrency: runs at once (more wait in Lambda's queue); ``None``: no limit.
+        emits_row_metrics: the script publishes RowsRead/RowsWritten/RowsRejected.
+    """
+
+    function_name: str
+    description: str
+    script: Path
+    packages: tuple[str, ...]
+    arguments: Mapping[str, str]
+    layer_packages: tuple[str, ...]
+    memory_mb: int
+    timeout_seconds: int
+    ephemeral_storage_mb: int
+    dead_letter_queue: str
+    reserved_concurrency: int | None = None
+    emits_row_metrics: bool = False
+
+    @property
+    def script_module(self) -> str:
+        """The script's dotted module name (where its ``AWS_CALLS`` and ``report`` are)."""
+        relative = self.script.resolve().relative_to(REPOSITORY_ROOT).with_suffix("")
+        return ".".join(relative.parts)
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """What the function is told: the script to run and its default arguments."""
+        return {
+            function_job.SCRIPT_VARIABLE: self.script_module,
+            function_job.ARGUMENTS_VARIABLE: json.dumps(
+                {f"--{key}": value for key, value in self.arguments.items()}, sort_keys=True
+            ),
+            **FUNCTION_LOGGING,
+        }
+
+
+FUNCTION_JOB_PYTHON = "3.13"
+"""The Python of function jobs (Lambda's python3.13, supported to 2029; its layer's wheels
+are built for it, and tests/integration runs a function job's package on it)."""
+
+
+@dataclass(frozen=True)
 class SampleRun:
     """A job run the local run starts itself, after putting sample data where the job reads.
 
@@ -144,10 +210,12 @@ class SampleRun:
 
 @dataclass(frozen=True)
 class Definition:
-    """What one application runs in one stage: its jobs, its event handlers, its samples."""
+    """What one application runs in one stage: its jobs (on Glue, and as functions), its
+    event handlers, its samples."""
 
     name: str
     jobs: tuple[GlueJobDefinition, ...] = ()
+    function_jobs: tuple[FunctionJob, ...] = ()
     handlers: tuple[ObjectCreatedHandler, ...] = ()
     job_state_handlers: tuple[JobStateHandler, ...] = ()
     samples: Path | None = None

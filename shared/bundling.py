@@ -7,19 +7,109 @@ change only when the code does.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
+import os
 import shutil
+import subprocess
+import sys
+import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from shared.config import REPOSITORY_ROOT
+from shared.errors import PlatformError
 
 BUILD_ROOT = REPOSITORY_ROOT / "build"
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", "tests")
 # Zip entries carry this timestamp so that identical code gives an identical archive.
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 GLUE_LIBRARIES_ZIP = "libraries.zip"
+LOCK_FILE = REPOSITORY_ROOT / "requirements.lock"
+LAYER_PLATFORM = "x86_64-manylinux_2_28"
+"""The wheels a layer takes: x86_64 Lambda runs Amazon Linux 2023 (glibc 2.34)."""
+LAYER_PRUNED = ("tests", "include")
+LAYER_PRUNED_SUFFIXES = (".pyx", ".pxd", ".pxi", ".h", ".hpp", ".cc")
+"""What a layer leaves out of its packages: their tests and what only compiling against
+them needs (Lambda's 250 MB limit counts the unpacked layer)."""
+
+
+def locked_versions(distributions: Sequence[str]) -> dict[str, str]:
+    """``{"pyarrow": "26.0.1"}``: the versions ``requirements.lock`` pins.
+
+    Raises:
+        KeyError: naming the distributions the lock does not pin.
+    """
+    pins = dict(
+        line.split(" ", 1)[0].split("==", 1)
+        for line in LOCK_FILE.read_text(encoding="utf-8").splitlines()
+        if "==" in line and not line.startswith((" ", "#"))
+    )
+    missing = [d for d in distributions if d not in pins]
+    if missing:
+        raise KeyError(f"{LOCK_FILE.name} pins no version of {', '.join(missing)}")
+    return {d: pins[d] for d in distributions}
+
+
+def python_layer(distributions: Sequence[str], python_version: str) -> Path:
+    """A Lambda layer (zip) of ``distributions`` at their locked versions, the wheels for
+    Lambda's ``python_version`` on x86_64 (downloaded by uv from the package index once,
+    then kept under ``build/layers/``, keyed by the versions, the Python and the platform).
+
+    Each distribution is installed without its dependencies: list every one the code needs.
+
+    Raises:
+        PlatformError: when uv cannot get the wheels (no index, or none for that Python).
+    """
+    pins = [f"{name}=={version}" for name, version in locked_versions(distributions).items()]
+    key = hashlib.sha256(json.dumps([pins, python_version, LAYER_PLATFORM]).encode()).hexdigest()
+    layer = BUILD_ROOT / "layers" / f"{'-'.join(distributions)}-py{python_version}-{key[:12]}.zip"
+    if layer.exists():
+        return layer
+    layer.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=layer.parent) as work:
+        site = Path(work) / "python"
+        command = [
+            str(Path(sys.executable).parent / "uv"),
+            *("pip", "install", "--quiet", "--no-deps", "--no-installer-metadata"),
+            *("--no-compile-bytecode", "--only-binary", ":all:"),
+            *("--python-platform", LAYER_PLATFORM, "--python-version", python_version),
+            *("--target", str(site), *pins),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            detail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise PlatformError(f"cannot build the layer of {', '.join(pins)}: {detail}")
+        partial = Path(work) / "layer.zip"
+        _zip_tree(Path(work), partial, keep=_kept_in_layer)
+        partial.replace(layer)
+    return layer
+
+
+def _kept_in_layer(relative: Path) -> bool:
+    return not (
+        relative.name.startswith(".")
+        or any(part in LAYER_PRUNED for part in relative.parts[2:])
+        or relative.suffix in LAYER_PRUNED_SUFFIXES
+    )
+
+
+def _zip_tree(root: Path, archive_path: Path, *, keep: Callable[[Path], bool]) -> None:
+    """The files under ``root`` (but the archive) as a deterministic zip: sorted entries,
+    one timestamp, executable bits kept."""
+    files = sorted(
+        path
+        for path in root.rglob("*")
+        if path.is_file() and path != archive_path and keep(path.relative_to(root))
+    )
+    with zipfile.ZipFile(archive_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=FIXED_TIMESTAMP)
+            mode = 0o755 if os.access(path, os.X_OK) else 0o644
+            info.external_attr = mode << 16
+            archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
 
 
 def _package_root(dotted: str) -> Path:

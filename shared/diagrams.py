@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
+from shared.application import FUNCTION_JOB_PYTHON
 from shared.assembly import SynthesizedStack
 from shared.config import PlatformConfig, StageName
 from shared.naming import AppName, PipelineNaming, StageNaming
@@ -188,6 +189,10 @@ def draw_data_flow(config: PlatformConfig, stage: StageName, out: Path) -> None:
             for definition in definitions(config, stage):
                 with Cluster(definition.name):
                     jobs = [Glue(f"{job.name}\n(Glue {glue_version})") for job in definition.jobs]
+                    function_jobs = [
+                        (Lambda(f"{job.function_name}\n(Python {FUNCTION_JOB_PYTHON})"), job)
+                        for job in definition.function_jobs
+                    ]
                     for handler in definition.handlers:
                         uploads = User(f"uploads to {handler.bucket}")
                         function = Lambda(handler.function_name)
@@ -202,10 +207,17 @@ def draw_data_flow(config: PlatformConfig, stage: StageName, out: Path) -> None:
                         function >> Edge(style="dashed", label="after retries") >> dead_letters
                         for job in jobs:
                             function >> Edge(label="StartJobRun") >> job
+                        for runner, _ in function_jobs:
+                            function >> Edge(label="Invoke (Event)") >> runner
                     for job in jobs:
                         job >> output
                         job >> Edge(label="tables, partitions") >> catalog
                         job >> Edge(style="dashed") >> state
+                    for runner, job in function_jobs:
+                        runner >> output
+                        runner >> Edge(label="tables, partitions") >> catalog
+                        failed = SQS(job.dead_letter_queue)
+                        runner >> Edge(style="dashed", label="after retries") >> failed
         state >> monitor >> metrics >> alerts
 
 

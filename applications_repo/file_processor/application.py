@@ -88,6 +88,10 @@ class FileProcessor(Application):
                 f'aws logs tail {names.trigger_log_group} --filter-pattern \'"level":"ERROR"\'',
             ),
             (
+                "read the single-node runs' errors",
+                f'aws logs tail {names.single_node_log_group} --filter-pattern \'"level":"ERROR"\'',
+            ),
+            (
                 "look at dead-lettered events",
                 "aws sqs receive-message --queue-url $(aws sqs get-queue-url --queue-name "
                 f"{names.dead_letter_queue} --query QueueUrl --output text) "

@@ -97,7 +97,8 @@ def run_process(args: argparse.Namespace) -> int:
     """Process each file; exit 0 when every file SUCCEEDED, else 1."""
     context = FILE_PROCESSOR.context(load_config(args.config), args.stage)
     naming, limits = context.naming, context.app
-    job = FileProcessorNames(naming).job
+    names = FileProcessorNames(naming)
+    job = names.job
     trigger = TriggerConfig(
         job_name=job,
         output_bucket=str(args.out),
@@ -105,6 +106,7 @@ def run_process(args: argparse.Namespace) -> int:
         min_object_bytes=limits.min_object_bytes,
         max_object_bytes=limits.max_object_bytes,
         single_node_max_bytes=context.settings.glue.single_node_max_bytes,
+        single_node_function=names.single_node_function,
     )
     job_name = f"{job}-{LOCAL_JOB_SUFFIX}"
     all_succeeded = True
@@ -149,9 +151,10 @@ def _process_one(
 def run_reprocess(args: argparse.Namespace) -> int:
     """Start the runs; one JSON line each; exit 1 when any could not be started."""
     context = FILE_PROCESSOR.context(load_config(args.config), args.stage)
-    [handler] = definition(context.naming, context.settings, context.app).handlers
+    what = definition(context.naming, context.settings, context.app)
+    [handler], [single_node] = what.handlers, what.function_jobs
     session = boto3.session.Session(region_name=context.naming.region)
-    reprocessor = Reprocessor(session, handler)
+    reprocessor = Reprocessor(session, handler, single_node)
     if args.dead_letters:
         redrives = list(reprocessor.dead_letters())
     else:

@@ -1,12 +1,16 @@
 """What FileProcessorV2 costs a stage a month, from the stage's config and an expected mix of
 files (``gdp cost``).
 
-Prices are AWS's public on-demand list prices in us-east-1 (``PRICES_AS_OF``); other regions
-differ by a few percent. Throughputs are assumptions, stated here and printed with every
-estimate: the Arrow engine's from ``make bench`` (benchmarks/results/), Spark's per worker from
-the Spark path's local throughput on 2 cores. Left out, being small or flat: CloudWatch
-metrics, alarms and logs, KMS keys, EventBridge (AWS service events are free), the pipeline
-account's CodePipeline and CodeBuild.
+Files up to ``glue.single_node_max_bytes`` run on the single-node function (Lambda, billed
+per millisecond of its memory), larger ones on Glue (Spark on every worker, billed per second
+with a one-minute minimum), as the trigger chooses. Prices are AWS's public on-demand list
+prices in us-east-1 (``PRICES_AS_OF``); other regions differ by a few percent. Throughputs are
+assumptions, stated here and printed with every estimate: the Arrow engine's below what
+``make bench`` measures on 2 cores (benchmarks/results/), for Lambda's share of a CPU and S3
+streaming; Spark's per worker from the Spark path's local throughput on 2 cores. Left out,
+being small or flat: CloudWatch metrics, alarms and logs, KMS keys ($1 a month each),
+EventBridge (AWS service events are free), the Glue Data Catalog (a million requests a month
+free; a run makes four), the pipeline account's CodePipeline and CodeBuild.
 """
 
 from __future__ import annotations
@@ -48,7 +52,8 @@ class Assumptions:
     """How long and how much each file takes, as the estimate assumes."""
 
     glue_start_seconds: float = 15.0
-    arrow_mb_per_s: float = 50.0
+    single_node_start_seconds: float = 1.5
+    single_node_mb_per_s: float = 50.0
     spark_mb_per_s_per_executor: float = 15.0
     parquet_to_csv_ratio: float = 0.3
     trigger_seconds: float = 0.3
@@ -75,15 +80,20 @@ class FileClass:
 
 
 @dataclass(frozen=True)
-class GlueRuns:
-    """The Glue runs of one file class in a month."""
+class Runs:
+    """The runs of one file class in a month, on Glue or on the single-node function.
+
+    ``size`` is the workers of a Glue run (``G.1X`` each) or the function's memory (MB);
+    ``units`` are DPU-hours or GB-seconds."""
 
     files: FileClass
     engine: str
-    workers: int
+    runs_on: str
+    size: int
     seconds_per_run: float
     runs_per_month: int
-    dpu_hours: float
+    units: float
+    unit: str
     usd: float
     times_out: bool
 
@@ -103,7 +113,7 @@ class Line:
 class Estimate:
     """A stage's monthly cost, item by item."""
 
-    glue: list[GlueRuns]
+    runs: list[Runs]
     lines: list[Line]
     rejected: list[FileClass]
 
@@ -140,20 +150,38 @@ def estimate(
     """The monthly cost of the stage's FileProcessorV2 for the file mix."""
     accepted = [f for f in mix if f.size_bytes <= own.max_object_bytes]
     rejected = [f for f in mix if f not in accepted]
-    glue = [_glue_runs(settings, files, prices, assume) for files in accepted]
+    runs = [_runs(settings, own, files, prices, assume) for files in accepted]
+    glue = [r for r in runs if r.runs_on == GLUE]
+    single = [r for r in runs if r.runs_on == LAMBDA]
     files = sum(f.per_day for f in accepted) * DAYS_PER_MONTH
     received = sum(f.per_day for f in mix) * DAYS_PER_MONTH
     daily_gb = sum(f.per_day * f.size_bytes for f in accepted) / UNITS["GB"]
     stored_input = daily_gb * settings.storage.input_expiration_days
     stored_output = daily_gb * assume.parquet_to_csv_ratio * settings.storage.output_expiration_days
     gb_seconds = received * assume.trigger_seconds * TRIGGER_MEMORY_MB / 1024
+    single_runs = sum(r.runs_per_month for r in single)
+    lambda_gb_second = f"${prices.lambda_gb_second:.10f}".rstrip("0") + "/GB-second"
     lines = [
         Line(
-            "Glue (FileProcessorV2 runs)",
-            sum(g.dpu_hours for g in glue),
+            "Glue (FileProcessorV2 runs, Spark)",
+            sum(g.units for g in glue),
             "DPU-hours",
             f"${prices.glue_dpu_hour}/DPU-hour, per second, {prices.glue_minimum_seconds} s min",
             sum(g.usd for g in glue),
+        ),
+        Line(
+            "Lambda compute (single-node runs, Arrow)",
+            sum(r.units for r in single),
+            "GB-seconds",
+            lambda_gb_second,
+            sum(r.usd for r in single),
+        ),
+        Line(
+            "Lambda requests (single-node runs)",
+            single_runs,
+            "requests",
+            f"${prices.lambda_per_million_requests}/million",
+            single_runs * prices.lambda_per_million_requests / 1e6,
         ),
         Line(
             "Lambda requests (trigger)",
@@ -166,7 +194,7 @@ def estimate(
             "Lambda compute (trigger)",
             gb_seconds,
             "GB-seconds",
-            f"${prices.lambda_gb_second:.10f}".rstrip("0") + "/GB-second",
+            lambda_gb_second,
             gb_seconds * prices.lambda_gb_second,
         ),
         Line(
@@ -196,33 +224,53 @@ def estimate(
             received * assume.dynamodb_writes_per_file * prices.dynamodb_per_million_writes / 1e6,
         ),
     ]
-    return Estimate(glue, lines, rejected)
+    return Estimate(runs, lines, rejected)
 
 
-def _glue_runs(
-    settings: StageSettings, files: FileClass, prices: Prices, assume: Assumptions
-) -> GlueRuns:
+GLUE, LAMBDA = "Glue", "Lambda"
+
+
+def _runs(
+    settings: StageSettings,
+    own: FileProcessorSettings,
+    files: FileClass,
+    prices: Prices,
+    assume: Assumptions,
+) -> Runs:
     glue = settings.glue
     size_mb = files.size_bytes / MB
+    runs = files.per_day * DAYS_PER_MONTH
     engine = choose(EngineChoice.AUTO, files.size_bytes, glue.single_node_max_bytes)
     if engine is EngineChoice.ARROW:
-        # On the driver; auto scaling keeps the job at its floor (driver and one executor).
-        workers = glue.min_workers
-        work = size_mb / assume.arrow_mb_per_s
-    else:
-        workers = glue.max_workers
-        work = size_mb / (assume.spark_mb_per_s_per_executor * (workers - 1))
+        memory = own.single_node_memory_mb
+        seconds = assume.single_node_start_seconds + size_mb / assume.single_node_mb_per_s
+        gb_seconds = runs * seconds * memory / 1024
+        return Runs(
+            files=files,
+            engine=engine.value,
+            runs_on=LAMBDA,
+            size=memory,
+            seconds_per_run=round(seconds, 1),
+            runs_per_month=runs,
+            units=gb_seconds,
+            unit="GB-s",
+            usd=gb_seconds * prices.lambda_gb_second,
+            times_out=seconds > own.single_node_timeout_seconds,
+        )
+    workers = glue.max_workers
+    work = size_mb / (assume.spark_mb_per_s_per_executor * (workers - 1))
     seconds = assume.glue_start_seconds + work
     billed = max(seconds, prices.glue_minimum_seconds)
-    runs = files.per_day * DAYS_PER_MONTH
     dpu_hours = runs * workers * DPU_PER_WORKER[glue.worker_type] * billed / 3600
-    return GlueRuns(
+    return Runs(
         files=files,
         engine=engine.value,
-        workers=workers,
+        runs_on=GLUE,
+        size=workers,
         seconds_per_run=round(seconds, 1),
         runs_per_month=runs,
-        dpu_hours=dpu_hours,
+        units=dpu_hours,
+        unit="DPU-h",
         usd=dpu_hours * prices.glue_dpu_hour,
         times_out=seconds > glue.timeout_minutes * 60,
     )
@@ -233,32 +281,36 @@ def render(stage: str, settings: StageSettings, result: Estimate) -> str:
     glue = settings.glue
     out = [
         f"FileProcessorV2 in {stage}: estimated monthly cost ({DAYS_PER_MONTH} days)",
+        f"Files up to {glue.single_node_max_bytes / UNITS['GB']:.2f} GB: the single-node "
+        "function (Arrow, Lambda); larger: "
         f"Glue {glue.version} {glue.worker_type} ({DPU_PER_WORKER[glue.worker_type]:g} DPU), "
-        f"{glue.min_workers}-{glue.max_workers} workers; Arrow engine up to "
-        f"{glue.single_node_max_bytes / UNITS['GB']:.2f} GB",
+        f"{glue.max_workers} workers (Spark)",
         "",
-        f"{'files':<24} {'engine':<6} {'workers':>7} {'s/run':>7} {'runs/month':>10} "
-        f"{'DPU-h':>9} {'USD':>10}",
+        f"{'files':<24} {'engine':<6} {'on':<7} {'size':>9} {'s/run':>7} {'runs/month':>10} "
+        f"{'usage':>14} {'USD':>10}",
     ]
-    for g in result.glue:
-        warning = "  (above the job timeout)" if g.times_out else ""
+    for r in result.runs:
+        warning = "  (above the timeout)" if r.times_out else ""
+        size = f"{r.size} MB" if r.runs_on == LAMBDA else f"{r.size} wkr"
+        usage = f"{r.units:,.1f} {r.unit}"
         out.append(
-            f"{g.files.label:<24} {g.engine:<6} {g.workers:>7} {g.seconds_per_run:>7.1f} "
-            f"{g.runs_per_month:>10,} {g.dpu_hours:>9.1f} {g.usd:>10.2f}{warning}"
+            f"{r.files.label:<24} {r.engine:<6} {r.runs_on:<7} {size:>9} {r.seconds_per_run:>7.1f} "
+            f"{r.runs_per_month:>10,} {usage:>14} {r.usd:>10.2f}{warning}"
         )
     for files in result.rejected:
         out.append(f"{files.label:<24} rejected by the trigger: above trigger.max_object_bytes")
-    out += ["", f"{'item':<44} {'quantity':>14} {'USD':>10}  price"]
+    out += ["", f"{'item':<44} {'quantity':>22} {'USD':>10}  price"]
     for line in result.lines:
         quantity = f"{line.quantity:,.1f} {line.unit}"
-        out.append(f"{line.item:<44} {quantity:>14} {line.usd:>10.2f}  {line.unit_price}")
+        out.append(f"{line.item:<44} {quantity:>22} {line.usd:>10.2f}  {line.unit_price}")
     out += [
-        f"{'total':<44} {'':>14} {result.total_usd:>10.2f}",
+        f"{'total':<44} {'':>22} {result.total_usd:>10.2f}",
         "",
         f"Prices: AWS list prices ({PRICES_AS_OF}).",
         "Assumptions: "
         + ", ".join(f"{name} {value}" for name, value in asdict(Assumptions()).items())
         + ".",
-        "Not included: CloudWatch, KMS keys, the pipeline account's CodePipeline/CodeBuild.",
+        "Not included: CloudWatch, KMS keys ($1/month each), the Glue Data Catalog (first "
+        "million requests a month free), the pipeline account's CodePipeline/CodeBuild.",
     ]
     return "\n".join(out)

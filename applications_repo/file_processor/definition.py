@@ -7,7 +7,13 @@ from pathlib import Path
 from applications_repo.file_processor.engine_choice import EngineChoice
 from applications_repo.file_processor.names import FileProcessorNames
 from applications_repo.file_processor.settings import FileProcessorSettings
-from shared.application import FUNCTION_LOGGING, Definition, GlueJobDefinition, ObjectCreatedHandler
+from shared.application import (
+    FUNCTION_LOGGING,
+    Definition,
+    FunctionJob,
+    GlueJobDefinition,
+    ObjectCreatedHandler,
+)
 from shared.config import StageSettings
 from shared.naming import QUARANTINE_PREFIX, StageNaming
 
@@ -27,6 +33,9 @@ JOB_PACKAGES = (
 )
 SAMPLES = HERE / "samples"
 TRIGGER_MEMORY_MB = 128
+SINGLE_NODE_LIBRARIES = ("pyarrow",)
+"""What the job imports beyond the standard library and the repository on the single-node
+path (boto3 is the Lambda runtime's)."""
 
 
 def trigger_environment(
@@ -43,6 +52,7 @@ def trigger_environment(
         "IDEMPOTENCY_TABLE": names.idempotency_table,
         "IDEMPOTENCY_SECONDS": str(own.idempotency_hours * 3600),
         "SINGLE_NODE_MAX_BYTES": str(settings.glue.single_node_max_bytes),
+        "SINGLE_NODE_FUNCTION": names.single_node_function,
         **FUNCTION_LOGGING,
     }
 
@@ -54,6 +64,29 @@ def definition(
     names = FileProcessorNames(naming)
     return Definition(
         name="file-processor",
+        function_jobs=(
+            FunctionJob(
+                function_name=names.single_node_function,
+                description=(
+                    f"{names.job} on files up to {settings.glue.single_node_max_bytes} bytes, "
+                    "with Arrow on one machine."
+                ),
+                script=JOB_SCRIPT,
+                packages=JOB_PACKAGES,
+                arguments={
+                    "output_bucket": naming.output_bucket,
+                    "database": naming.database,
+                    "engine": EngineChoice.ARROW.value,
+                },
+                layer_packages=SINGLE_NODE_LIBRARIES,
+                memory_mb=own.single_node_memory_mb,
+                timeout_seconds=own.single_node_timeout_seconds,
+                ephemeral_storage_mb=own.single_node_ephemeral_storage_mb,
+                dead_letter_queue=names.single_node_dead_letter_queue,
+                reserved_concurrency=own.single_node_concurrency,
+                emits_row_metrics=True,
+            ),
+        ),
         jobs=(
             GlueJobDefinition(
                 name=names.job,

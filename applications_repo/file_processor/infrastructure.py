@@ -13,12 +13,24 @@ from constructs import Construct
 
 from applications_repo.file_processor.definition import TRIGGER_MEMORY_MB, definition
 from applications_repo.file_processor.names import FileProcessorNames
-from shared.application import IDEMPOTENCY_EXPIRY, IDEMPOTENCY_KEY, ObjectCreatedHandler
+from shared import metrics
+from shared.application import (
+    IDEMPOTENCY_EXPIRY,
+    IDEMPOTENCY_KEY,
+    FunctionJob,
+    ObjectCreatedHandler,
+)
 from shared.compliance import acknowledge
-from shared.constructs.functions import dead_letter_queue, function_target, handler_function
+from shared.constructs.functions import (
+    dead_letter_queue,
+    function_target,
+    handler_function,
+    job_function,
+)
 from shared.constructs.glue_job import GlueSparkJob
 from shared.constructs.logging import LogsKey, encrypted_log_group
 from shared.constructs.shared_roles import allow, attach_to_role
+from shared.glue.catalog import CATALOG_ACTIONS
 from shared.naming import QUARANTINE_PREFIX
 from shared.registry import AppContext
 
@@ -47,7 +59,10 @@ class FileProcessorStack(Stack):
         what = definition(n, settings, context.app)
         [handler] = what.handlers
         [job] = what.jobs
-        self.key = self._logs_key()
+        [single_node] = what.function_jobs
+        self.key = self._logs_key(
+            "LogsKey", self.names.trigger_function, self.names.trigger_log_group
+        )
         self.dead_letter_queue = dead_letter_queue(
             self,
             "DeadLetterQueue",
@@ -69,6 +84,7 @@ class FileProcessorStack(Stack):
             ),
             removal_policy=RemovalPolicy.DESTROY,
         )
+        self.single_node = self._single_node_function(context, single_node)
         self.trigger_role = self._trigger_role()
         self.trigger = self._trigger_function(context, handler)
         self.rule = self._object_created_rule(handler)
@@ -82,15 +98,14 @@ class FileProcessorStack(Stack):
         )
         self._grant_shared_roles()
 
-    def _logs_key(self) -> LogsKey:
-        names = self.names
+    def _logs_key(self, construct_id: str, function_name: str, log_group: str) -> LogsKey:
         return LogsKey(
             self,
-            "LogsKey",
+            construct_id,
             naming=self.naming,
-            alias=f"alias/{names.trigger_function}-logs",
-            description=f"Encrypts the logs of {names.trigger_function}.",
-            log_group_pattern=names.trigger_log_group,
+            alias=f"alias/{function_name}-logs",
+            description=f"Encrypts the logs of {function_name}.",
+            log_group_pattern=log_group,
         )
 
     def _trigger_role(self) -> iam.Role:
@@ -115,6 +130,11 @@ class FileProcessorStack(Stack):
                     "StartFileProcessorRuns",
                     ["glue:StartJobRun", "glue:GetJobRuns"],
                     [n.glue_job_arn(names.job)],
+                ),
+                allow(
+                    "StartSingleNodeRuns",
+                    ["lambda:InvokeFunction"],
+                    [self.single_node.function_arn],
                 ),
                 allow(
                     "WriteOwnLogs",
@@ -155,6 +175,111 @@ class FileProcessorStack(Stack):
             ],
         )
         return role
+
+    def _single_node_function(self, context: AppContext, job: FunctionJob) -> lambda_.Function:
+        """FileProcessorV2 for files up to the single-node size, on Lambda: its role may
+        read the input bucket, quarantine, write the output bucket and the stage's catalog
+        database, publish the job's row metrics, and dead-letter failed runs."""
+        n, names = self.naming, self.names
+        dead_letters = dead_letter_queue(
+            self,
+            "SingleNodeDeadLetterQueue",
+            job.dead_letter_queue,
+            holds=f"the {names.single_node_function} runs that failed after Lambda's retries",
+        )
+        role = iam.Role(
+            self,
+            "SingleNodeRole",
+            role_name=names.single_node_role,
+            description=f"Runs {names.single_node_function}: {names.job} on one machine.",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        )
+        log_group = n.log_group_arn(names.single_node_log_group)
+        input_objects = f"{n.bucket_arn(n.input_bucket)}/*"
+        quarantine_objects = f"{n.bucket_arn(n.input_bucket)}/{QUARANTINE_PREFIX}*"
+        output_objects = f"{n.bucket_arn(n.output_bucket)}/*"
+        tables = n.glue_arn(f"table/{n.database}/*")
+        policy = iam.ManagedPolicy(
+            self,
+            "SingleNodePolicy",
+            description=f"What {names.single_node_function} may do.",
+            roles=[role],
+            statements=[
+                allow(
+                    "ListDataBuckets",
+                    ["s3:ListBucket"],
+                    [n.bucket_arn(n.input_bucket), n.bucket_arn(n.output_bucket)],
+                ),
+                allow("ReadInput", ["s3:GetObject", "s3:GetObjectVersion"], [input_objects]),
+                allow("QuarantineRejectedInput", ["s3:PutObject"], [quarantine_objects]),
+                allow(
+                    "WriteOutput",
+                    ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                    [output_objects],
+                ),
+                allow(
+                    "UseCatalogDatabase",
+                    list(CATALOG_ACTIONS),
+                    [n.glue_arn("catalog"), n.glue_arn(f"database/{n.database}"), tables],
+                ),
+                iam.PolicyStatement(
+                    sid="PublishRowMetrics",
+                    actions=["cloudwatch:PutMetricData"],
+                    resources=["*"],
+                    conditions={"StringEquals": {"cloudwatch:namespace": metrics.NAMESPACE}},
+                ),
+                allow(
+                    "WriteOwnLogs",
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    [log_group, f"{log_group}:log-stream:*"],
+                ),
+                allow(
+                    "SendFailedRunsToDeadLetterQueue",
+                    ["sqs:SendMessage"],
+                    [n.queue_arn(job.dead_letter_queue)],
+                ),
+            ],
+        )
+        acknowledge(
+            policy,
+            "IAM5",
+            "A single-node run reads any upload of the stage's input bucket and quarantines "
+            "only under its quarantine/ prefix; writes any key of the output bucket (keys "
+            "derive from the inputs' names); manages tables only in the stage's catalog "
+            "database; creates log streams only in its own log group.",
+            findings=[
+                f"Resource::{input_objects}",
+                f"Resource::{quarantine_objects}",
+                f"Resource::{output_objects}",
+                f"Resource::{tables}",
+                f"Resource::{log_group}:log-stream:*",
+            ],
+        )
+        acknowledge(
+            policy,
+            "IAM5",
+            "CloudWatch PutMetricData has no resource-level permissions; the statement is "
+            "limited by the cloudwatch:namespace condition to the platform's namespace.",
+            findings=["Resource::*"],
+        )
+        function_log_group = encrypted_log_group(
+            self,
+            "SingleNodeLogGroup",
+            name=names.single_node_log_group,
+            days=context.settings.logs.lambda_retention_days,
+            key=self._logs_key(
+                "SingleNodeLogsKey", names.single_node_function, names.single_node_log_group
+            ),
+        )
+        return job_function(
+            self,
+            "SingleNodeFunction",
+            job,
+            role=role.without_policy_updates(),
+            log_group=function_log_group,
+            dead_letters=dead_letters,
+            max_event_age=EVENT_MAX_AGE,
+        )
 
     def _trigger_function(
         self, context: AppContext, handler: ObjectCreatedHandler

@@ -42,6 +42,23 @@ class FileProcessorNames:
     def idempotency_table(self) -> str:
         return self.naming.named("GlueTriggerLambda-idempotency")
 
+    @property
+    def single_node_function(self) -> str:
+        """Runs FileProcessorV2 on files up to ``glue.single_node_max_bytes`` (Arrow)."""
+        return self.naming.named("GlueFileProcessorSingleNode")
+
+    @property
+    def single_node_log_group(self) -> str:
+        return self.naming.lambda_log_group(self.single_node_function)
+
+    @property
+    def single_node_role(self) -> str:
+        return self.naming.named("GlueFileProcessorSingleNodeRole")
+
+    @property
+    def single_node_dead_letter_queue(self) -> str:
+        return self.naming.named("GlueFileProcessorSingleNode-dlq")
+
     def declared(self) -> tuple[DeclaredName, ...]:
         """Every name above, with its kind."""
         return (
@@ -52,4 +69,8 @@ class FileProcessorNames:
             DeclaredName(NameKind.EVENT_RULE, self.trigger_rule),
             DeclaredName(NameKind.SQS_QUEUE, self.dead_letter_queue),
             DeclaredName(NameKind.DYNAMODB_TABLE, self.idempotency_table),
+            DeclaredName(NameKind.LAMBDA_FUNCTION, self.single_node_function),
+            DeclaredName(NameKind.LOG_GROUP, self.single_node_log_group),
+            DeclaredName(NameKind.IAM_ROLE, self.single_node_role),
+            DeclaredName(NameKind.SQS_QUEUE, self.single_node_dead_letter_queue),
         )

@@ -1,5 +1,6 @@
-"""Re-drive FileProcessorV2: a file, every file under a prefix, or the events in the trigger's
-dead-letter queue, with the same arguments the trigger would give.
+"""Re-drive FileProcessorV2: a file, every file under a prefix, or what waits in the
+dead-letter queues (the trigger's events, and the single-node function's failed runs), with
+the same arguments the trigger would give.
 
 Processing the same object version again replaces its output, so re-driving is always safe.
 """
@@ -7,16 +8,20 @@ Processing the same object version again replaces its output, so re-driving is a
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from applications_repo.file_processor.runtime.trigger import (
+    FUNCTION_RUN_PREFIX,
+    Clients,
     TriggerConfig,
     UploadedObject,
-    job_arguments,
     rejection,
+    start_run,
 )
-from shared.application import ObjectCreatedHandler
+from shared.application import FunctionJob, ObjectCreatedHandler
+from shared.function_job import RUN_ID
 from shared.quarantine import QUARANTINE_PREFIX
 
 MAX_MESSAGES = 10
@@ -35,11 +40,14 @@ class Redrive:
 class Reprocessor:
     """Starts FileProcessorV2 runs for objects, as the trigger does, through boto3 clients."""
 
-    def __init__(self, session, handler: ObjectCreatedHandler) -> None:
+    def __init__(self, session, handler: ObjectCreatedHandler, single_node: FunctionJob) -> None:
         self.s3 = session.client("s3")
-        self.glue = session.client("glue")
         self.sqs = session.client("sqs")
+        self.clients = Clients(
+            glue=session.client("glue"), s3=self.s3, lambda_=session.client("lambda")
+        )
         self.handler = handler
+        self.single_node = single_node
         self.config = TriggerConfig.from_environ(handler.environment)
 
     def objects(self, prefix: str) -> Iterator[UploadedObject]:
@@ -60,15 +68,17 @@ class Reprocessor:
         refused = rejection(obj, self.config)
         if refused:
             return Redrive(obj.uri, None, refused.message)
-        run = self.glue.start_job_run(
-            JobName=self.config.job_name, Arguments=job_arguments(obj, self.config)
-        )
-        return Redrive(obj.uri, run["JobRunId"])
+        return Redrive(obj.uri, start_run(obj, self.clients, self.config).run_id)
 
     def dead_letters(self) -> Iterator[Redrive]:
-        """Start a run for each dead-lettered event; a message is deleted once its run
-        started, and stays in the queue when Glue refuses again."""
-        url = self.sqs.get_queue_url(QueueName=self.handler.dead_letter_queue)["QueueUrl"]
+        """Start a run for each dead-lettered trigger event and failed single-node run; a
+        message is deleted once its run started, and stays in its queue when the run is
+        refused again."""
+        for queue in (self.handler.dead_letter_queue, self.single_node.dead_letter_queue):
+            yield from self._drain(queue)
+
+    def _drain(self, queue: str) -> Iterator[Redrive]:
+        url = self.sqs.get_queue_url(QueueName=queue)["QueueUrl"]
         while True:
             messages = self.sqs.receive_message(
                 QueueUrl=url, MaxNumberOfMessages=MAX_MESSAGES, WaitTimeSeconds=WAIT_SECONDS
@@ -82,9 +92,32 @@ class Reprocessor:
                 yield redrive
 
     def _redrive_message(self, body: str) -> Redrive:
+        """A Lambda invocation record: the trigger's (an S3 event) or the single-node
+        function's (a run: its arguments name the object)."""
         event = json.loads(body).get("requestPayload", {})
-        obj = UploadedObject.from_event(event)
+        if RUN_ID in event:
+            arguments = event.get("Arguments", {})
+            obj = UploadedObject(
+                arguments.get("--source_bucket", ""),
+                arguments.get("--source_key", ""),
+                0,
+                arguments.get("--source_version"),
+            )
+        else:
+            obj = UploadedObject.from_event(event)
         try:
+            if RUN_ID in event:
+                return Redrive(obj.uri, self._invoke_again(event))
             return self.start(obj)
-        except self.glue.exceptions.ClientError as error:
-            return Redrive(obj.uri, None, f"Glue refused again: {error}")
+        except self.s3.exceptions.ClientError as error:
+            return Redrive(obj.uri, None, f"refused again: {error}")
+
+    def _invoke_again(self, run: dict) -> str:
+        """The failed run, invoked again with its own arguments and a new run id."""
+        run_id = f"{FUNCTION_RUN_PREFIX}{uuid.uuid4().hex}"
+        self.clients.lambda_.invoke(
+            FunctionName=self.single_node.function_name,
+            InvocationType="Event",
+            Payload=json.dumps({**run, RUN_ID: run_id}).encode(),
+        )
+        return run_id

@@ -5,8 +5,9 @@ encrypted dead-letter queue)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Size
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -15,12 +16,22 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from shared.application import JobStateHandler, ObjectCreatedHandler
-from shared.bundling import lambda_bundle
+from shared import function_job
+from shared.application import (
+    FUNCTION_JOB_PYTHON,
+    FunctionJob,
+    JobStateHandler,
+    ObjectCreatedHandler,
+)
+from shared.bundling import lambda_bundle, locked_versions, python_layer
 from shared.compliance import acknowledge
 
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime Lambda offers (the spec's 3.9 is past its end of support)."""
+
+FUNCTION_JOB_RUNTIMES = {"3.13": lambda_.Runtime.PYTHON_3_13}
+"""The runtime of function jobs, by ``FUNCTION_JOB_PYTHON``: the Python their layer's
+compiled wheels are built for."""
 
 POWERTOOLS_PACKAGES = ("aws_lambda_powertools", "typing_extensions")
 """Shipped inside each function's bundle (pure Python, versions from requirements.lock)."""
@@ -104,3 +115,64 @@ def function_target(
         retry_attempts=ASYNC_RETRIES,
         max_event_age=max_event_age,
     )
+
+
+def job_function(
+    scope: Construct,
+    construct_id: str,
+    job: FunctionJob,
+    *,
+    role: iam.IRole,
+    log_group: logs.ILogGroup,
+    dead_letters: sqs.IQueue,
+    max_event_age: Duration | None = None,
+) -> lambda_.Function:
+    """The function running ``job``: the platform's function-job entry point, the job's
+    script and packages and Powertools bundled, its compiled libraries in a layer built for
+    its Python at the locked versions; memory, timeout, ``/tmp`` and concurrency from the
+    job; failed runs retried, then sent to ``dead_letters``."""
+    runtime = FUNCTION_JOB_RUNTIMES[FUNCTION_JOB_PYTHON]
+    bundle = lambda_bundle(
+        job.function_name,
+        Path(function_job.__file__),
+        POWERTOOLS_PACKAGES,
+        modules=(*job.packages, job.script_module),
+    )
+    pins = ", ".join(f"{k}=={v}" for k, v in locked_versions(job.layer_packages).items())
+    layer = lambda_.LayerVersion(
+        scope,
+        f"{construct_id}Libraries",
+        code=lambda_.Code.from_asset(str(python_layer(job.layer_packages, FUNCTION_JOB_PYTHON))),
+        compatible_runtimes=[runtime],
+        compatible_architectures=[lambda_.Architecture.X86_64],
+        description=f"{pins} for Python {FUNCTION_JOB_PYTHON} (requirements.lock)",
+    )
+    function = lambda_.Function(
+        scope,
+        construct_id,
+        function_name=job.function_name,
+        description=job.description,
+        runtime=runtime,
+        architecture=lambda_.Architecture.X86_64,
+        handler=f"{Path(function_job.__file__).stem}.handler",
+        code=lambda_.Code.from_asset(str(bundle)),
+        layers=[layer],
+        role=role,
+        timeout=Duration.seconds(job.timeout_seconds),
+        memory_size=job.memory_mb,
+        ephemeral_storage_size=Size.mebibytes(job.ephemeral_storage_mb),
+        reserved_concurrent_executions=job.reserved_concurrency,
+        log_group=log_group,
+        retry_attempts=ASYNC_RETRIES,
+        max_event_age=max_event_age,
+        on_failure=destinations.SqsDestination(dead_letters),
+        environment=job.environment,
+    )
+    acknowledge(
+        function,
+        "L1",
+        f"A function job runs Python {FUNCTION_JOB_PYTHON} (supported by Lambda until 2029), "
+        "the Python its layer's compiled wheels are built for and its package is tested on "
+        "(tests/integration); it moves to a newer runtime together with that test.",
+    )
+    return function

@@ -13,29 +13,20 @@ from constructs import Construct, IConstruct
 
 from shared.application import GlueJobDefinition, default_arguments, scripts_prefix
 from shared.bootstrap import CDK_QUALIFIER
-from shared.bundling import GLUE_LIBRARIES_ZIP, glue_bundle
+from shared.bundling import GLUE_LIBRARIES_ZIP, glue_bundle, locked_versions
 from shared.compliance import acknowledge
-from shared.config import REPOSITORY_ROOT, GlueSettings
+from shared.config import GlueSettings
 from shared.constructs.logging import LogsKey, encrypted_log_group
 from shared.naming import StageNaming
 
 PINNED_MODULES = ("pyarrow", "pandas")
 """What the job code imports beyond PySpark. Glue bundles its own builds of these; the jobs
 install the versions the tests ran (requirements.lock) through ``--additional-python-modules``."""
-LOCK_FILE = REPOSITORY_ROOT / "requirements.lock"
 
 
 def tested_versions(modules: tuple[str, ...] = PINNED_MODULES) -> str:
     """``pyarrow==26.0.1,pandas==2.3.3``: the lock file's versions of ``modules``."""
-    pins = dict(
-        line.split(" ", 1)[0].split("==", 1)
-        for line in LOCK_FILE.read_text(encoding="utf-8").splitlines()
-        if "==" in line and not line.startswith((" ", "#"))
-    )
-    missing = [m for m in modules if m not in pins]
-    if missing:
-        raise KeyError(f"{LOCK_FILE.name} pins no version of {', '.join(missing)}")
-    return ",".join(f"{m}=={pins[m]}" for m in modules)
+    return ",".join(f"{name}=={version}" for name, version in locked_versions(modules).items())
 
 
 GLUE_VERSIONS = {

@@ -8,7 +8,8 @@ resource is an ARN template (``*`` for actions that take none) with these placeh
 
 - ``{partition}``, ``{region}``, ``{account}``: the stage's;
 - ``{env.NAME}``: the function's environment variable ``NAME`` (Lambda);
-- ``{arg.NAME}``: the job's default argument ``--NAME`` (Glue); an ``s3://bucket/prefix`` value
+- ``{arg.NAME}``: the job's default argument ``--NAME`` (Glue, or a function job's
+  ``JOB_DEFAULT_ARGUMENTS``); an ``s3://bucket/prefix`` value
   also gives ``{arg.NAME_arn}`` (``arn:...:s3:::bucket/prefix``) and ``{arg.NAME_bucket_arn}``;
 - ``{stage.NAME}``: a name of the stage's naming rule (``{stage.input_bucket}``).
 
@@ -20,12 +21,14 @@ policies from the templates of both apps.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
 
+from shared import function_job
 from shared.application import Definition, JobStateHandler, ObjectCreatedHandler
 from shared.deployability.deliveries import glue_log_groups, key_policy, role_policy_documents
 from shared.deployability.iam_policy import Principal, Request, evaluate
@@ -84,6 +87,9 @@ def runtime_calls(
             found += _function_calls(stage, naming, function, handler.handler)
         for job in application.jobs:
             found += _job_calls(stage, naming, jobs[job.name], job.script_module)
+        for run_on_lambda in application.function_jobs:
+            function = functions[run_on_lambda.function_name]
+            found += _function_calls(stage, naming, function, run_on_lambda.script_module)
     return found
 
 
@@ -111,7 +117,11 @@ def _function_calls(
     properties = stage.resolve(function.properties, function.stack)
     role = properties["Role"]
     environment = properties.get("Environment", {}).get("Variables", {})
-    values = _namespace(naming, env=environment)
+    # a function job's default arguments, as its entry point gives them to its script
+    arguments = json.loads(environment.get(function_job.ARGUMENTS_VARIABLE, "{}"))
+    values = _namespace(
+        naming, env=environment, arg={k.removeprefix("--"): v for k, v in arguments.items()}
+    )
     calls = [
         _call(stage.name(function), role, declared, values) for declared in declared_calls(handler)
     ]

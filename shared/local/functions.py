@@ -1,8 +1,10 @@
 """Lambda, on this machine: the local AWS's functions invoked in this process, as Lambda
 invokes them.
 
-- Synchronously (SQS event source mappings): the handler's result or its error.
-- Asynchronously (EventBridge, S3 notifications, schedules, destinations): queued, run within
+- Synchronously (SQS event source mappings, Lambda's Invoke API as ``RequestResponse``): the
+  handler's result or its error.
+- Asynchronously (EventBridge, S3 notifications, schedules, destinations, the Invoke API as
+  ``Event``, which a function's code calls): queued, run within
   the function's reserved concurrency, retried ``MaximumRetryAttempts`` times with Lambda's
   back-off (one, then two minutes, on the local clock), dropped past
   ``MaximumEventAgeInSeconds``; a success goes to the ``OnSuccess`` destination, a failure to
@@ -13,6 +15,7 @@ invokes them.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import traceback
@@ -24,7 +27,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from moto.awslambda import exceptions as lambda_exceptions
+from moto.awslambda import models as lambda_models
+
 from shared.deployability.iam_policy import Principal, Request, evaluate
+from shared.local.aws import Patches
 from shared.local.clock import LocalClock
 from shared.local.function_code import (
     FunctionConfig,
@@ -59,6 +66,8 @@ class Invocation:
     result: Any = None
     error: str | None = None
     sent_to: str | None = None
+    started: datetime | None = None
+    ended: datetime | None = None
 
 
 class LocalFunctions:
@@ -81,6 +90,7 @@ class LocalFunctions:
         self.invocations: list[Invocation] = []
         self.listeners: list[Callable[[Invocation], None]] = []
         self._pools: dict[str, ThreadPoolExecutor] = {}
+        self._patches = Patches()
         self._pending = 0
         self._lock = threading.Lock()
 
@@ -93,9 +103,18 @@ class LocalFunctions:
                 max_workers=limit, thread_name_prefix=f"lambda-{config.name}"
             )
         self.targets.register("lambda", self._as_target)
+        functions = self
+
+        def invoke(backend: Any, *call: Any) -> bytes:
+            # moto's LambdaBackend.invoke(function_name, qualifier, body, headers, out_headers)
+            name, _, body, headers, response_headers = call
+            return functions.invoke_from_api(name, body, headers, response_headers)
+
+        self._patches.replace(lambda_models.LambdaBackend, "invoke", invoke)
         return self
 
     def stop(self) -> None:
+        self._patches.restore()
         for pool in self._pools.values():
             pool.shutdown(wait=True)
         for function in self.functions.values():
@@ -146,6 +165,29 @@ class LocalFunctions:
             self._pending += 1
         self._pools[invocation.function].submit(self._async, invocation, time.monotonic())
         return invocation
+
+    def invoke_from_api(
+        self, name_or_arn: str, body: Any, headers: Any, response_headers: dict[str, str]
+    ) -> bytes:
+        """Lambda's Invoke API, as a function's code calls it: ``Event`` queues the
+        invocation (asynchronous: retries, destinations), ``RequestResponse`` runs it now and
+        answers its result or its error, ``DryRun`` only checks that the function exists."""
+        name = function_name(name_or_arn)
+        if name not in self.functions:
+            raise lambda_exceptions.UnknownFunctionException(name_or_arn)
+        event = json.loads(body) if body else {}
+        kind = headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        if kind == "Event":
+            self.invoke_async(name, event, source="lambda:Invoke")
+            return b""
+        if kind == "DryRun":
+            return b""
+        try:
+            result = self.invoke(name, event, source="lambda:Invoke")
+        except FunctionError as error:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorMessage": str(error), "errorType": "Unhandled"}).encode()
+        return json.dumps(result).encode()
 
     def _as_target(self, arn: str, payload: Any, attributes: Any) -> None:
         self.invoke_async(arn, payload, source="destination")
@@ -226,6 +268,13 @@ class LocalFunctions:
         }
 
     def _run(self, invocation: Invocation) -> Any:
+        invocation.started = invocation.started or datetime.now(UTC)
+        try:
+            return self._run_handler(invocation)
+        finally:
+            invocation.ended = datetime.now(UTC)
+
+    def _run_handler(self, invocation: Invocation) -> Any:
         function = self.functions[invocation.function]
         config = function.config
         log_file = self.workdir / "logs" / f"{config.name}.log"

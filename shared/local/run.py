@@ -43,8 +43,8 @@ def summary(
         delivery = local.deliveries.get((upload.bucket, upload.key, upload.version_id))
         if delivery is None:
             rows.append(SummaryRow(upload.label, "-", NOT_DELIVERED, None, None, None, "", None))
-        elif delivery.job_run_id and delivery.job_run_id in local.executor.runs:
-            rows.append(_run_row(local, upload.label, local.executor.runs[delivery.job_run_id]))
+        elif delivery.job_run_id and (record := local.run(delivery.job_run_id)):
+            rows.append(_run_row(local, upload.label, record))
         else:
             note = f"{delivery.outcome.lower()} by {delivery.function_name}: {delivery.detail}"
             if delivery.quarantine:

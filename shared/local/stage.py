@@ -5,7 +5,8 @@ order) are deployed into it resource by resource (``deploy``); the local runtime
 what AWS does around the deployed resources: Lambda functions run in this process
 (``functions``), EventBridge rules and S3 notifications deliver events (``event_bus``), SQS
 event source mappings poll (``queues``), schedules fire (``schedules``), Glue job runs run
-their deployed scripts on local Spark (``glue_executor``). Nothing here knows an application.
+their deployed scripts on local Spark (``glue_executor``), function jobs' runs are kept like
+Glue's (``function_runs``). Nothing here knows an application.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from shared.local.clock import LocalClock
 from shared.local.deliveries import Delivery, DeliveryLog
 from shared.local.deploy import Coverage, DeployedStage, deploy_stage
 from shared.local.event_bus import LocalEventBridge
+from shared.local.function_runs import FunctionRuns
 from shared.local.functions import LocalFunctions
-from shared.local.glue_executor import LocalGlueExecutor, warm_up_spark
+from shared.local.glue_executor import LocalGlueExecutor, RunRecord, warm_up_spark
 from shared.local.queues import LocalEventSourceMappings
 from shared.local.report import Upload
 from shared.local.schedules import LocalSchedules
@@ -101,7 +103,7 @@ class LocalStage:
         self.clock = clock or LocalClock()
         self.ticking = ticking
         self._assembly = assembly
-        self._config_path = config_path
+        self.config_path = config_path
         self.assembly_cache = assembly_cache or self.workdir / "cdk.out"
         self.aws = LocalAws(self.naming)
         self.deployed: DeployedStage | None = None
@@ -126,7 +128,7 @@ class LocalStage:
                 self.stage,
                 self.assembly_cache,
                 self.workdir / "cdk.out",
-                config_path=self._config_path,
+                config_path=self.config_path,
             )
             self.deployed = deploy_stage(
                 self.session,
@@ -156,6 +158,8 @@ class LocalStage:
             progress=self.progress,
         ).start()
         self.functions.listeners.append(self.deliveries.record)
+        self.function_runs = FunctionRuns(self.logs_dir, self.progress)
+        self.functions.listeners.append(self.function_runs.record)
         self._parts.append(self.functions)
         self.bus = LocalEventBridge(
             session,
@@ -235,6 +239,14 @@ class LocalStage:
                 )
                 started.append((f"{sample.job_name} sample", run["JobRunId"]))
         return started
+
+    def run(self, run_id: str) -> RunRecord | None:
+        """A job run of the stage, on Glue or as a function job (``None``: not known)."""
+        return self.executor.runs.get(run_id) or self.function_runs.runs.get(run_id)
+
+    def runs(self) -> list[RunRecord]:
+        """Every job run so far, Glue's then the function jobs'."""
+        return [*self.executor.runs.values(), *self.function_runs.runs.values()]
 
     def fire_schedules(self) -> list[str]:
         """Fire every schedule of the stage once, now; their names."""

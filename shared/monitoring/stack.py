@@ -19,7 +19,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from shared import metrics as names
-from shared.application import Definition, JobStateHandler, ObjectCreatedHandler
+from shared.application import Definition, FunctionJob, JobStateHandler, ObjectCreatedHandler
 from shared.compliance import acknowledge
 from shared.config import StageSettings
 from shared.constructs.functions import dead_letter_queue, function_target, handler_function
@@ -101,7 +101,11 @@ class MonitoringStack(Stack):
         for job in jobs:
             self._job_alarms(job.name, job.emits_row_metrics)
         for handler in (h for app in applications for h in app.handlers):
-            self._function_alarms(handler)
+            self._function_alarms(handler.function_name, handler.dead_letter_queue)
+        for function_job in (j for app in applications for j in app.function_jobs):
+            self._function_alarms(function_job.function_name, function_job.dead_letter_queue)
+            if function_job.emits_row_metrics:
+                self._rows_alarm(function_job.function_name)
         for alarm in alarms:
             self._ratio_alarm(alarm)
         self._dashboard(applications, [monitor], widgets)
@@ -216,27 +220,33 @@ class MonitoringStack(Stack):
             ),
         )
         if emits_rows:
-            self._alarm(
-                job_name,
-                "rejected-rows",
-                percent(
-                    platform_metric(names.ROWS_REJECTED, job, window),
-                    of=platform_metric(names.ROWS_READ, job, window),
-                    period=window,
-                ),
-                threshold=alarms.rejected_rows_percent,
-                description=(
-                    f"More than {alarms.rejected_rows_percent}% of the rows {job_name} read "
-                    f"in {alarms.evaluation_minutes} minutes were rejected."
-                ),
-            )
+            self._rows_alarm(job_name)
 
-    def _function_alarms(self, handler: ObjectCreatedHandler) -> None:
+    def _rows_alarm(self, job_name: str) -> None:
         alarms = self.settings.alarms
         window = Duration.minutes(alarms.evaluation_minutes)
-        function = {"FunctionName": handler.function_name}
+        job = {names.JOB_DIMENSION: job_name}
         self._alarm(
-            handler.function_name,
+            job_name,
+            "rejected-rows",
+            percent(
+                platform_metric(names.ROWS_REJECTED, job, window),
+                of=platform_metric(names.ROWS_READ, job, window),
+                period=window,
+            ),
+            threshold=alarms.rejected_rows_percent,
+            description=(
+                f"More than {alarms.rejected_rows_percent}% of the rows {job_name} read "
+                f"in {alarms.evaluation_minutes} minutes were rejected."
+            ),
+        )
+
+    def _function_alarms(self, function_name: str, dead_letter_queue: str) -> None:
+        alarms = self.settings.alarms
+        window = Duration.minutes(alarms.evaluation_minutes)
+        function = {"FunctionName": function_name}
+        self._alarm(
+            function_name,
             "error-rate",
             percent(
                 lambda_metric("Errors", function, window),
@@ -245,16 +255,16 @@ class MonitoringStack(Stack):
             ),
             threshold=alarms.lambda_error_rate_percent,
             description=(
-                f"More than {alarms.lambda_error_rate_percent}% of {handler.function_name}'s "
+                f"More than {alarms.lambda_error_rate_percent}% of {function_name}'s "
                 f"invocations failed in {alarms.evaluation_minutes} minutes."
             ),
         )
         self._alarm(
-            handler.function_name,
+            function_name,
             "dead-letters",
-            queue_depth(handler.dead_letter_queue),
+            queue_depth(dead_letter_queue),
             threshold=0,
-            description=f"Events {handler.function_name} could not handle; nothing is lost.",
+            description=f"Events {function_name} could not handle; nothing is lost.",
         )
 
     def _ratio_alarm(self, alarm: RatioAlarm) -> None:
@@ -299,7 +309,10 @@ class MonitoringStack(Stack):
     ) -> None:
         window = Duration.minutes(5)
         jobs = [job.name for app in applications for job in app.jobs]
-        handlers = [h for app in applications for h in app.handlers]
+        handlers: list[ObjectCreatedHandler | FunctionJob] = [
+            *(h for app in applications for h in app.handlers),
+            *(j for app in applications for j in app.function_jobs),
+        ]
         dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=self.naming.dashboard)
         dashboard.add_widgets(
             *(
@@ -331,10 +344,10 @@ class MonitoringStack(Stack):
             cw.GraphWidget(
                 title="Rows written and rejected",
                 left=[
-                    platform_metric(metric, {names.JOB_DIMENSION: job.name}, window)
+                    platform_metric(metric, {names.JOB_DIMENSION: name}, window)
                     for app in applications
-                    for job in app.jobs
-                    if job.emits_row_metrics
+                    for name in [j.name for j in app.jobs if j.emits_row_metrics]
+                    + [j.function_name for j in app.function_jobs if j.emits_row_metrics]
                     for metric in (names.ROWS_WRITTEN, names.ROWS_REJECTED)
                 ],
             ),

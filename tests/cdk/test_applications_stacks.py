@@ -10,7 +10,8 @@ import pytest
 from applications_repo.file_processor.application import FILE_PROCESSOR
 from applications_repo.file_processor.names import FileProcessorNames
 from applications_repo.legislators.names import LegislatorsNames
-from shared.application import FUNCTION_LOGGING, scripts_prefix
+from shared.application import FUNCTION_JOB_PYTHON, FUNCTION_LOGGING, scripts_prefix
+from shared.bundling import locked_versions
 from shared.config import StageName
 from shared.constructs.functions import LAMBDA_RUNTIME
 from shared.naming import QUARANTINE_PREFIX, AppName, Concern, PipelineNaming, StageNaming
@@ -22,6 +23,13 @@ STAGES = list(StageName)
 def runtime_version(runtime: str) -> tuple[int, ...]:
     """``python3.14`` -> (3, 14): runtimes compare as versions, not as text."""
     return tuple(int(part) for part in runtime.removeprefix("python").split("."))
+
+
+def function_id(template, name: str) -> str:
+    [found] = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"FunctionName": name}}
+    )
+    return found
 
 
 def only(template, kind: str, properties: dict | None = None) -> dict:
@@ -53,6 +61,7 @@ def test_trigger_function_follows_the_spec_table(applications, stage):
         "MIN_OBJECT_BYTES": str(own.min_object_bytes),
         "MAX_OBJECT_BYTES": str(own.max_object_bytes),
         "SINGLE_NODE_MAX_BYTES": str(settings.glue.single_node_max_bytes),
+        "SINGLE_NODE_FUNCTION": FileProcessorNames(n).single_node_function,
         "IDEMPOTENCY_TABLE": FileProcessorNames(n).idempotency_table,
         "IDEMPOTENCY_SECONDS": str(own.idempotency_hours * 3600),
         **FUNCTION_LOGGING,
@@ -101,12 +110,16 @@ def test_failed_invocations_end_in_an_encrypted_dead_letter_queue(applications, 
     [(queue_id, _)] = template.find_resources(
         "AWS::SQS::Queue", {"Properties": {"QueueName": FileProcessorNames(n).dead_letter_queue}}
     ).items()
-    config = only(template, "AWS::Lambda::EventInvokeConfig")
+    config = only(
+        template,
+        "AWS::Lambda::EventInvokeConfig",
+        {"FunctionName": {"Ref": function_id(template, FileProcessorNames(n).trigger_function)}},
+    )
     assert config["MaximumRetryAttempts"] == 2
     assert config["DestinationConfig"]["OnFailure"]["Destination"] == {
         "Fn::GetAtt": [queue_id, "Arn"]
     }
-    policy = only(template, "AWS::SQS::QueuePolicy")
+    policy = only(template, "AWS::SQS::QueuePolicy", {"Queues": [{"Ref": queue_id}]})
     statements = policy["PolicyDocument"]["Statement"]
     assert any(s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s) for s in statements)
 
@@ -272,3 +285,75 @@ def test_each_application_grants_the_shared_roles_only_its_own_inputs_and_jobs(a
     assert managed_policy(legislators, "post-deploy tests of ProcessLegislators")["Roles"] == [
         n.test_role
     ]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_small_files_run_on_a_single_node_function_sized_from_the_config(applications, stage):
+    n = StageNaming.of(applications.config, stage)
+    names, own = FileProcessorNames(n), FILE_PROCESSOR.context(applications.config, stage).app
+    template = applications.application_template(stage, "file-processor")
+    function = only(template, "AWS::Lambda::Function", {"FunctionName": names.single_node_function})
+    assert function["Runtime"] == f"python{FUNCTION_JOB_PYTHON}"
+    assert function["Architectures"] == ["x86_64"]
+    assert function["Handler"] == "function_job.handler"
+    assert (function["MemorySize"], function["Timeout"]) == (
+        own.single_node_memory_mb,
+        own.single_node_timeout_seconds,
+    )
+    assert function["EphemeralStorage"] == {"Size": own.single_node_ephemeral_storage_mb}
+    assert function["ReservedConcurrentExecutions"] == own.single_node_concurrency
+    variables = function["Environment"]["Variables"]
+    assert variables["JOB_SCRIPT"] == "applications_repo.file_processor.job.entrypoint"
+    assert json.loads(variables["JOB_DEFAULT_ARGUMENTS"]) == {
+        "--database": n.database,
+        "--engine": "arrow",
+        "--output_bucket": n.output_bucket,
+    }
+    [layer_ref] = function["Layers"]
+    layer = template.to_json()["Resources"][layer_ref["Ref"]]["Properties"]
+    assert layer["CompatibleRuntimes"] == [function["Runtime"]]
+    assert layer["Description"].startswith(f"pyarrow=={locked_versions(['pyarrow'])['pyarrow']}")
+    config = only(
+        template,
+        "AWS::Lambda::EventInvokeConfig",
+        {"FunctionName": {"Ref": function_id(template, names.single_node_function)}},
+    )
+    [(queue_id, queue)] = template.find_resources(
+        "AWS::SQS::Queue", {"Properties": {"QueueName": names.single_node_dead_letter_queue}}
+    ).items()
+    assert config["MaximumRetryAttempts"] == 2
+    assert config["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": [queue_id, "Arn"]
+    }
+    assert queue["Properties"]["SqsManagedSseEnabled"] is True
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_trigger_may_invoke_only_the_single_node_function(applications, stage):
+    n = StageNaming.of(applications.config, stage)
+    names = FileProcessorNames(n)
+    template = applications.application_template(stage, "file-processor")
+    statements = managed_policy_statements(template, f"What {names.trigger_function} may do")
+    invoke = statement(statements, "StartSingleNodeRuns")
+    assert as_list(invoke["Action"]) == ["lambda:InvokeFunction"]
+    assert as_list(invoke["Resource"]) == [
+        {"Fn::GetAtt": [function_id(template, names.single_node_function), "Arn"]}
+    ]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_single_node_role_reaches_only_this_stages_buckets_and_database(applications, stage):
+    n = StageNaming.of(applications.config, stage)
+    names = FileProcessorNames(n)
+    template = applications.application_template(stage, "file-processor")
+    statements = managed_policy_statements(template, f"What {names.single_node_function} may do")
+    resources = [r for s in statements for r in as_list(s["Resource"])]
+    buckets = {r.split(":::")[1].split("/")[0] for r in resources if r.startswith("arn:aws:s3")}
+    assert buckets == {n.input_bucket, n.output_bucket}
+    assert statement(statements, "QuarantineRejectedInput")["Resource"] == (
+        f"{n.bucket_arn(n.input_bucket)}/{QUARANTINE_PREFIX}*"
+    )
+    catalog = [r for r in resources if r.startswith("arn:aws:glue")]
+    assert all(r.endswith(":catalog") or n.database in r for r in catalog)
+    metrics = statement(statements, "PublishRowMetrics")
+    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "GlueDataPlatform"}}

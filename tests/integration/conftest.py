@@ -9,8 +9,9 @@ here and against AWS after a deployment.
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from shared.config import StageName
+from shared.config import StageName, load_config, resolve_config_path
 from shared.local.clock import LocalClock
 from shared.local.stage import LocalStage
 from shared.naming import StageNaming
@@ -26,6 +27,26 @@ def local_stage(platform_config, spark, tmp_path_factory, dev_assembly):
     workdir = tmp_path_factory.mktemp("local-run")
     with LocalStage(
         platform_config, StageName.DEV, workdir=workdir, assembly=dev_assembly, clock=FAST_CLOCK
+    ) as stage:
+        yield stage
+
+
+@pytest.fixture(scope="module")
+def spark_stage(pytestconfig, spark, tmp_path_factory):
+    """The dev stage with ``glue.single_node_max_bytes: 0``: every upload runs on Glue with
+    Spark, as a file above the single-node size does (synthesized for it, fresh for each
+    test module). For the Glue path's own behaviour: its queue, its refusals, its alerts."""
+    workdir = tmp_path_factory.mktemp("spark-run")
+    document = yaml.safe_load(resolve_config_path(pytestconfig.getoption("--config")).read_text())
+    document["stage_defaults"]["glue"]["single_node_max_bytes"] = 0
+    config_path = workdir / "platform.yaml"
+    config_path.write_text(yaml.safe_dump(document))
+    with LocalStage(
+        load_config(config_path),
+        StageName.DEV,
+        workdir=workdir,
+        config_path=str(config_path),
+        clock=FAST_CLOCK,
     ) as stage:
         yield stage
 

@@ -1,68 +1,63 @@
-"""When Glue keeps refusing a run, the trigger's event is retried and then kept in the
-dead-letter queue, in Lambda's on-failure format: nothing is lost."""
+"""A single-node run that keeps failing is retried by Lambda, reported FAILED with its error
+and log, and then kept in its dead-letter queue, in Lambda's on-failure format; ``gdp
+reprocess --dead-letters`` re-drives it: nothing is lost."""
 
 from __future__ import annotations
 
 import json
-import time
-from urllib.parse import quote_plus
 
 import pytest
 
 from applications_repo.file_processor.names import FileProcessorNames
 from shared.cli.main import main
-from tests.post_deploy.checks import wait_for_run
+from shared.local.run import summary
+from tests.integration.test_burst_and_duplicates import runs_of
 
 pytestmark = pytest.mark.integration
 
 
-def test_a_refused_event_ends_in_the_dead_letter_queue(local_stage, tmp_path):
-    # GIVEN the FileProcessor job is gone, so that every StartJobRun is refused
+def test_a_failing_run_is_reported_and_ends_in_the_dead_letter_queue(local_stage, tmp_path):
+    # GIVEN the catalog database is gone, so every run fails when it registers its table
     naming = local_stage.naming
-    local_stage.session.client("glue").delete_job(JobName=FileProcessorNames(naming).job)
-    source = tmp_path / "refused file.csv"
-    source.write_text("a,b\n1,2\n")
-    # WHEN a CSV is uploaded
-    upload = local_stage.upload(source, "refused/refused file.csv")
-    deadline = time.monotonic() + 30
-    identity = (upload.bucket, upload.key, upload.version_id)
-    while time.monotonic() < deadline:
-        delivery = local_stage.deliveries.get(identity)
-        if delivery and delivery.outcome != "PENDING":
-            break
-        time.sleep(0.1)
-    # THEN the event was tried three times and then dead-lettered with the error
-    assert (delivery.outcome, delivery.attempts) == ("DEAD_LETTERED", 3)
+    names = FileProcessorNames(naming)
+    glue = local_stage.session.client("glue")
+    glue.delete_database(Name=naming.database)
+    path = tmp_path / "doomed file.csv"
+    path.write_text("id\n1\n")
+    # WHEN a CSV is uploaded and processed
+    upload = local_stage.upload(path, "doomed/doomed file.csv")
+    local_stage.wait([upload])
+    # THEN the run is FAILED with the error, and its log holds it
+    [row] = summary(local_stage, [upload], [])
+    assert row.state == "FAILED" and "EntityNotFoundException" in row.note
+    [run] = runs_of(local_stage, upload.key)
+    assert run.job_name == names.single_node_function
+    assert "EntityNotFoundException" in run.log_file.read_text()
+    # AND Lambda tried it three times, then sent it to the function's dead-letter queue
     sqs = local_stage.session.client("sqs")
-    url = sqs.get_queue_url(QueueName=FileProcessorNames(naming).dead_letter_queue)["QueueUrl"]
+    url = sqs.get_queue_url(QueueName=names.single_node_dead_letter_queue)["QueueUrl"]
     [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)[
         "Messages"
     ]
     record = json.loads(message["Body"])
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 3
-    assert record["requestPayload"]["detail"]["object"]["key"] == quote_plus(upload.key, safe="/")
+    assert record["requestPayload"]["JobRunId"] == run.run_id
+    assert record["requestPayload"]["Arguments"]["--source_key"] == upload.key
     assert "EntityNotFoundException" in record["responsePayload"]["errorMessage"]
 
 
-def test_gdp_reprocess_redrives_the_dead_letters(local_stage, capsys):
-    # GIVEN the dead-lettered event of the test above, and the job back in place
+def test_gdp_reprocess_redrives_the_failed_run(local_stage, capsys):
+    # GIVEN the dead-lettered run of the test above, and the database back in place
     naming = local_stage.naming
-    session = local_stage.session
-    local_stage.deployed.redeploy("AWS::Glue::Job", FileProcessorNames(naming).job)
-    # WHEN the dead-letter queue is re-driven
+    local_stage.deployed.redeploy("AWS::Glue::Database", naming.database)
+    # WHEN the dead-letter queues are re-driven
     assert main(["reprocess", "--dead-letters"]) == 0
     [line] = capsys.readouterr().out.splitlines()
     redrive = json.loads(line)
-    # THEN the object's run starts and succeeds, and the queue is empty
-    assert redrive["object"] == f"s3://{naming.input_bucket}/refused/refused file.csv"
-    run = wait_for_run(
-        session.client("glue"),
-        FileProcessorNames(naming).job,
-        argument="source_key",
-        value="refused/refused file.csv",
-        timeout_seconds=120,
-        poll_seconds=0.2,
-    )
-    assert run["JobRunState"] == "SUCCEEDED"
+    local_stage.wait()
+    # THEN the object's run starts again and succeeds, and the queues are empty
+    assert redrive["object"] == f"s3://{naming.input_bucket}/doomed/doomed file.csv"
+    run = local_stage.run(redrive["job_run_id"])
+    assert run is not None and run.state == "SUCCEEDED", run
     assert local_stage.dead_letters() == 0

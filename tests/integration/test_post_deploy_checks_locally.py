@@ -8,6 +8,7 @@ import pytest
 from tests.post_deploy.test_applications import (  # noqa: F401 (collected here as well)
     test_an_uploaded_csv_becomes_parquet,
     test_process_legislators_succeeds,
+    test_the_glue_job_processes_an_upload_with_spark,
     uploaded,
 )
 from tests.post_deploy.test_infrastructure import (  # noqa: F401

@@ -147,3 +147,40 @@ def test_each_thread_prints_where_its_invocation_says(tmp_path):
     worker.join()
     log.close()
     assert (tmp_path / "f.log").read_text() == "inside the invocation\n"
+
+
+INVOKER = (
+    "import boto3\n"
+    "def handler(event, context):\n"
+    "    lam = boto3.client('lambda')\n"
+    "    queued = lam.invoke(FunctionName='probe-echo', InvocationType='Event', Payload=b'{}')\n"
+    "    try:\n"
+    "        lam.invoke(FunctionName='probe-missing', InvocationType='Event', Payload=b'{}')\n"
+    "        missing = None\n"
+    "    except lam.exceptions.ResourceNotFoundException as error:\n"
+    "        missing = error.response['Error']['Code']\n"
+    "    return {'queued': queued['StatusCode'], 'missing': missing}\n"
+)
+
+
+def test_code_invokes_functions_through_the_lambda_api(stage_of):
+    """A function's code queues another's run (``Event``, as the FileProcessor trigger
+    does); a caller outside the runtime gets a run's result (``RequestResponse``)."""
+    resources = template(
+        Role=role(),
+        Echo=function(
+            ECHO_ENVIRONMENT,
+            FunctionName="probe-echo",
+            Environment={"Variables": {"GREETING": "hi"}},
+        ),
+        Invoker=function(INVOKER, FunctionName="probe-invoker"),
+    )
+    with stage_of(resources) as stage:
+        result = stage.functions.invoke("probe-invoker", {}, source="test")
+        answer = stage.session.client("lambda").invoke(FunctionName="probe-echo", Payload=b"{}")
+        stage.wait()
+        echoed = [i for i in stage.functions.invocations if i.function == "probe-echo"]
+    assert (result["queued"], result["missing"]) == (202, "ResourceNotFoundException")
+    assert json.loads(answer["Payload"].read())["greeting"] == "hi"
+    assert [i.source for i in echoed] == ["lambda:Invoke", "lambda:Invoke"]
+    assert all(i.status == "SUCCEEDED" for i in echoed)

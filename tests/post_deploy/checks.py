@@ -146,6 +146,25 @@ def wait_for_run(
     )
 
 
+def wait_for_object(
+    s3_client, bucket: str, key: str, *, timeout_seconds: float, poll_seconds: float = 5.0
+) -> bytes:
+    """The object's body, once it exists.
+
+    Raises:
+        AssertionError: when it does not appear within ``timeout_seconds``.
+    """
+    import time  # noqa: PLC0415
+
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        try:
+            return s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except s3_client.exceptions.NoSuchKey:
+            time.sleep(poll_seconds)
+    raise AssertionError(f"s3://{bucket}/{key} did not appear within {timeout_seconds}s")
+
+
 def parquet_row_count(s3_client, bucket: str, prefix: str, name_prefix: str = "") -> int:
     """Rows in the Parquet files under ``prefix`` whose names start with ``name_prefix``."""
     import io  # noqa: PLC0415

@@ -1,11 +1,12 @@
 """GlueTriggerLambda: validates each object uploaded to the input bucket and starts a
-FileProcessorV2 run on it.
+FileProcessorV2 run on it: on the single-node function (Arrow, billed per millisecond) for a
+file up to ``glue.single_node_max_bytes``, on Glue (Spark) for a larger one.
 
 Fired by the input bucket's "Object Created" events through an EventBridge rule. A rejected
 object is logged with its reason, counted, and copied to the quarantine with its reason; it
-starts nothing. When Glue refuses a run (for
-example ConcurrentRunsExceededException) the handler raises, so that Lambda retries the event
-and, when the retries are spent, sends it to the dead-letter queue: no event is lost.
+starts nothing. When Glue or Lambda refuses a run (for example
+ConcurrentRunsExceededException) the handler raises, so that Lambda retries the event and,
+when the retries are spent, sends it to the dead-letter queue: no event is lost.
 
 The function ships this module, its metric names, ``shared/quarantine.py``,
 ``shared/outcomes.py`` and Powertools.
@@ -13,7 +14,9 @@ The function ships this module, its metric names, ``shared/quarantine.py``,
 
 from __future__ import annotations
 
+import json
 import os
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -40,6 +43,8 @@ from shared.outcomes import REJECTED, STARTED, HandlerOutcome
 from shared.quarantine import quarantine, quarantine_calls
 
 CSV_SUFFIX = ".csv"
+FUNCTION_RUN_PREFIX = "fr_"
+"""Run ids of single-node runs (Glue's are ``jr_...``)."""
 # One object event: the same upload delivered twice has the same key, version and sequencer.
 IDEMPOTENCY_KEY = (
     '[detail.bucket.name, detail.object.key, detail.object."version-id", detail.object.sequencer]'
@@ -47,6 +52,10 @@ IDEMPOTENCY_KEY = (
 AWS_CALLS = (
     ("glue:StartJobRun", "arn:{partition}:glue:{region}:{account}:job/{env.JOB_NAME}"),
     ("glue:GetJobRuns", "arn:{partition}:glue:{region}:{account}:job/{env.JOB_NAME}"),
+    (
+        "lambda:InvokeFunction",
+        "arn:{partition}:lambda:{region}:{account}:function:{env.SINGLE_NODE_FUNCTION}",
+    ),
     *quarantine_calls("{stage.input_bucket}"),
     *(
         (
@@ -71,6 +80,7 @@ class TriggerConfig:
     min_object_bytes: int
     max_object_bytes: int
     single_node_max_bytes: int
+    single_node_function: str
     idempotency_table: str = ""
     idempotency_seconds: int = 0
 
@@ -85,6 +95,7 @@ class TriggerConfig:
             idempotency_table=environ["IDEMPOTENCY_TABLE"],
             idempotency_seconds=int(environ["IDEMPOTENCY_SECONDS"]),
             single_node_max_bytes=int(environ["SINGLE_NODE_MAX_BYTES"]),
+            single_node_function=environ["SINGLE_NODE_FUNCTION"],
         )
 
 
@@ -193,15 +204,43 @@ def process_event(
         ).to_event()
     metrics.add_metric(name=own.FILES_ACCEPTED, unit=MetricUnit.Count, value=1)
     try:
-        run = aws.glue.start_job_run(JobName=config.job_name, Arguments=job_arguments(obj, config))
+        started = start_run(obj, aws, config)
     except ClientError as error:
         code = error.response["Error"]["Code"]
         metrics.add_metric(name=own.RUNS_REFUSED, unit=MetricUnit.Count, value=1)
-        logger.error("Glue refused the run; the event will be retried", extra={"error": code})
+        logger.error("the run was refused; the event will be retried", extra={"error": code})
         raise
     metrics.add_metric(name=own.RUNS_STARTED, unit=MetricUnit.Count, value=1)
-    logger.info("run started", extra={"job_name": config.job_name, "job_run_id": run["JobRunId"]})
-    return HandlerOutcome(status=STARTED, object=obj.uri, job_run_id=run["JobRunId"]).to_event()
+    logger.info("run started", extra={"runs_on": started.runs_on, "job_run_id": started.run_id})
+    return HandlerOutcome(status=STARTED, object=obj.uri, job_run_id=started.run_id).to_event()
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    """A run started: its id, and the Glue job or function it runs on."""
+
+    run_id: str
+    runs_on: str
+
+
+def start_run(obj: UploadedObject, aws: Clients, config: TriggerConfig) -> StartedRun:
+    """Start FileProcessorV2 on ``obj``: an asynchronous invocation of the single-node
+    function (a run id of its own, ``fr_...``) or a Glue run, by the engine its size takes.
+
+    Raises:
+        ClientError: Glue or Lambda refused the run.
+    """
+    arguments = job_arguments(obj, config)
+    if arguments["--engine"] == EngineChoice.ARROW.value:
+        run_id = f"{FUNCTION_RUN_PREFIX}{uuid.uuid4().hex}"
+        aws.lambda_.invoke(
+            FunctionName=config.single_node_function,
+            InvocationType="Event",
+            Payload=json.dumps({"JobRunId": run_id, "Arguments": arguments}).encode(),
+        )
+        return StartedRun(run_id, config.single_node_function)
+    run = aws.glue.start_job_run(JobName=config.job_name, Arguments=arguments)
+    return StartedRun(run["JobRunId"], config.job_name)
 
 
 @dataclass(frozen=True)
@@ -210,12 +249,13 @@ class Clients:
 
     glue: Any
     s3: Any
+    lambda_: Any
 
 
 @cache
 def clients() -> Clients:
     """The clients, made once per execution environment."""
-    return Clients(glue=boto3.client("glue"), s3=boto3.client("s3"))
+    return Clients(glue=boto3.client("glue"), s3=boto3.client("s3"), lambda_=boto3.client("lambda"))
 
 
 def _recognised_duplicate(response: Any, idempotent_data: DataRecord) -> Any:

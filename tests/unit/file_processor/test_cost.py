@@ -1,5 +1,6 @@
-"""``gdp cost``: the file mix parsed strictly, the engine chosen by size as the trigger does,
-Glue's one-minute minimum, storage from the lifecycle days, and the prices printed."""
+"""``gdp cost``: the file mix parsed strictly, the engine and where it runs chosen by size as
+the trigger does (the single-node function billed per millisecond, Glue with its one-minute
+minimum), storage from the lifecycle days, and the prices printed."""
 
 from __future__ import annotations
 
@@ -39,27 +40,37 @@ def test_a_bad_mix_is_one_line_naming_the_item(mix):
     assert "\n" not in str(error.value)
 
 
-def test_small_files_take_arrow_at_the_floor_and_pay_glues_minimum():
-    [runs] = estimate(SETTINGS, OWN, [FileClass(10, 1_000_000)]).glue
-    assert (runs.engine, runs.workers) == ("arrow", SETTINGS.glue.min_workers)
+def test_small_files_run_on_the_single_node_function_billed_for_their_seconds():
+    [runs] = estimate(SETTINGS, OWN, [FileClass(10, 1_000_000)]).runs
+    assert (runs.engine, runs.runs_on, runs.size) == ("arrow", "Lambda", OWN.single_node_memory_mb)
     assert runs.runs_per_month == 10 * DAYS_PER_MONTH
-    billed_seconds = Prices().glue_minimum_seconds
-    assert runs.dpu_hours == pytest.approx(300 * 2 * billed_seconds / 3600)
-    assert runs.usd == pytest.approx(runs.dpu_hours * Prices().glue_dpu_hour)
+    assume = Assumptions()
+    seconds = assume.single_node_start_seconds + 1 / assume.single_node_mb_per_s
+    assert runs.units == pytest.approx(300 * seconds * OWN.single_node_memory_mb / 1024)
+    assert runs.usd == pytest.approx(runs.units * Prices().lambda_gb_second)
+
+
+def test_a_thousand_files_of_2_mb_a_day_cost_under_30_dollars_a_month():
+    """Issue 15's target: the same mix cost about $440 a month on Glue's two-worker minimum."""
+    result = estimate(SETTINGS, OWN, parse_mix("1000x2MB"))
+    assert [r.runs_on for r in result.runs] == ["Lambda"]
+    assert result.total_usd <= 30
+    on_glue = 1000 * DAYS_PER_MONTH * 2 * Prices().glue_minimum_seconds / 3600
+    assert result.total_usd < on_glue * Prices().glue_dpu_hour / 10
 
 
 def test_files_above_the_single_node_threshold_take_spark_on_every_worker():
     large = SETTINGS.glue.single_node_max_bytes + 1
-    [runs] = estimate(SETTINGS, OWN, [FileClass(1, large)]).glue
-    assert (runs.engine, runs.workers) == ("spark", SETTINGS.glue.max_workers)
-    work = large / 1e6 / (Assumptions().spark_mb_per_s_per_executor * (runs.workers - 1))
+    [runs] = estimate(SETTINGS, OWN, [FileClass(1, large)]).runs
+    assert (runs.engine, runs.runs_on, runs.size) == ("spark", "Glue", SETTINGS.glue.max_workers)
+    work = large / 1e6 / (Assumptions().spark_mb_per_s_per_executor * (runs.size - 1))
     assert runs.seconds_per_run == pytest.approx(Assumptions().glue_start_seconds + work, abs=0.1)
 
 
 def test_files_above_the_trigger_limit_cost_no_glue_and_are_listed():
     too_big = OWN.max_object_bytes + 1
     result = estimate(SETTINGS, OWN, [FileClass(1, too_big), FileClass(1, 1_000_000)])
-    assert [g.files.size_bytes for g in result.glue] == [1_000_000]
+    assert [r.files.size_bytes for r in result.runs] == [1_000_000]
     assert result.rejected == [FileClass(1, too_big)]
 
 

@@ -1,5 +1,6 @@
-"""GlueTriggerLambda against moto: valid CSVs start FileProcessorV2 with the right arguments,
-other objects are rejected with their reason, and a refused run makes the handler raise."""
+"""GlueTriggerLambda against moto: valid CSVs start FileProcessorV2 with the right arguments
+(on the single-node function up to the threshold, on Glue beyond it), other objects are
+rejected with their reason, and a refused run makes the handler raise."""
 
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ CONFIG = TriggerConfig(
     min_object_bytes=1,
     max_object_bytes=1000,
     single_node_max_bytes=500,
+    single_node_function=FileProcessorNames(NAMING).single_node_function,
 )
+LARGE = 501
+"""Bytes of a file above CONFIG's single-node threshold: it runs on Glue."""
 
 
 FUNCTION = FileProcessorNames(NAMING).trigger_function
@@ -40,7 +44,18 @@ FUNCTION = FileProcessorNames(NAMING).trigger_function
 def aws(monkeypatch):
     """Glue with the FileProcessor job and a versioned input bucket, in moto."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", NAMING.region)
-    with mock_aws():
+    with mock_aws(config={"lambda": {"use_docker": False}}):
+        lam = boto3.client("lambda", region_name=NAMING.region)
+        role = boto3.client("iam").create_role(
+            RoleName="single-node", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17"})
+        )["Role"]["Arn"]
+        lam.create_function(
+            FunctionName=CONFIG.single_node_function,
+            Runtime="python3.13",
+            Role=role,
+            Handler="function_job.handler",
+            Code={"ZipFile": b"not run here"},
+        )
         glue = boto3.client("glue", region_name=NAMING.region)
         glue.create_job(
             Name=FileProcessorNames(NAMING).job,
@@ -61,8 +76,32 @@ def aws(monkeypatch):
         )
         trigger.clients.cache_clear()
         trigger.idempotent.cache_clear()
-        yield Clients(glue=glue, s3=s3)
+        yield Clients(glue=glue, s3=s3, lambda_=lam)
     trigger.metrics.clear_metrics()
+
+
+@pytest.fixture
+def invoked(aws) -> list[dict]:
+    """The Invoke calls the trigger's Lambda client makes (their parameters)."""
+    calls: list[dict] = []
+    aws.lambda_.meta.events.register(
+        "provide-client-params.lambda.Invoke", lambda params, **_: calls.append(dict(params))
+    )
+    return calls
+
+
+def single_node_runs(invoked: list[dict]) -> list[dict]:
+    """The runs the invocations asked for: ``{"JobRunId": ..., "Arguments": ...}``."""
+    assert all(c["InvocationType"] == "Event" for c in invoked)
+    assert all(c["FunctionName"] == CONFIG.single_node_function for c in invoked)
+    return [json.loads(c["Payload"]) for c in invoked]
+
+
+def started_arguments(aws, invoked: list[dict]) -> list[dict]:
+    """The arguments of every run started, on the function and on Glue."""
+    return [r["Arguments"] for r in single_node_runs(invoked)] + [
+        r["Arguments"] for r in started_runs(aws)
+    ]
 
 
 def upload(aws, key: str, size: int = 100, *, declared_size: int | None = None) -> dict:
@@ -87,41 +126,57 @@ def started_runs(aws) -> list[dict]:
     return aws.glue.get_job_runs(JobName=FileProcessorNames(NAMING).job)["JobRuns"]
 
 
-def test_a_csv_starts_the_file_processor_with_arguments_naming_the_object(aws):
+ARGUMENTS = {
+    "--source_bucket": NAMING.input_bucket,
+    "--source_key": "sales/2026.csv",
+    "--source_version": "v1",
+    "--output_bucket": NAMING.output_bucket,
+    "--database": NAMING.database,
+}
+
+
+def test_a_small_csv_starts_a_single_node_run_with_arguments_naming_the_object(aws, invoked):
     result = process_event(event_for("sales/2026.csv"), aws, CONFIG, FUNCTION)
-    assert result["status"] == "STARTED"
+    assert result["status"] == "STARTED" and result["job_run_id"].startswith("fr_")
+    assert single_node_runs(invoked) == [
+        {"JobRunId": result["job_run_id"], "Arguments": {**ARGUMENTS, "--engine": "arrow"}}
+    ]
+    assert started_runs(aws) == []
+
+
+def test_a_large_csv_starts_a_glue_run_with_arguments_naming_the_object(aws, invoked):
+    result = process_event(event_for("sales/2026.csv", LARGE), aws, CONFIG, FUNCTION)
     [run] = started_runs(aws)
     assert run["Id"] == result["job_run_id"]
-    assert run["Arguments"] == {
-        "--source_bucket": NAMING.input_bucket,
-        "--source_key": "sales/2026.csv",
-        "--source_version": "v1",
-        "--output_bucket": NAMING.output_bucket,
-        "--database": NAMING.database,
-        "--engine": "arrow",
-    }
+    assert run["Arguments"] == {**ARGUMENTS, "--engine": "spark"}
+    assert invoked == []
 
 
-@pytest.mark.parametrize(("size", "engine"), [(500, "arrow"), (501, "spark")])
-def test_the_engine_follows_the_object_size_against_the_single_node_threshold(aws, size, engine):
+@pytest.mark.parametrize(("size", "engine"), [(500, "arrow"), (LARGE, "spark")])
+def test_the_engine_follows_the_object_size_against_the_single_node_threshold(
+    aws, invoked, size, engine
+):
     process_event(event_for("sales/2026.csv", size=size), aws, CONFIG, FUNCTION)
-    [run] = started_runs(aws)
-    assert run["Arguments"]["--engine"] == engine
+    [arguments] = started_arguments(aws, invoked)
+    assert arguments["--engine"] == engine
 
 
-def test_unversioned_objects_start_a_run_without_a_version(aws):
-    process_event(event_for("a.csv", version_id=None), aws, CONFIG, FUNCTION)
-    assert "--source_version" not in started_runs(aws)[0]["Arguments"]
+@pytest.mark.parametrize("size", [100, LARGE])
+def test_unversioned_objects_start_a_run_without_a_version(aws, invoked, size):
+    process_event(event_for("a.csv", size, version_id=None), aws, CONFIG, FUNCTION)
+    [arguments] = started_arguments(aws, invoked)
+    assert "--source_version" not in arguments
 
 
 @pytest.mark.parametrize(
     "key", ["folder with spaces/Q1 report.csv", "données/été+2026 50%.csv", "a/b/ünïcødé 名前.CSV"]
 )
-def test_url_encoded_keys_are_decoded(aws, key):
+def test_url_encoded_keys_are_decoded(aws, invoked, key):
     event = event_for(key)
     assert event["detail"]["object"]["key"] != key
     process_event(event, aws, CONFIG, FUNCTION)
-    assert started_runs(aws)[0]["Arguments"]["--source_key"] == key
+    [arguments] = started_arguments(aws, invoked)
+    assert arguments["--source_key"] == key
 
 
 @pytest.mark.parametrize(
@@ -135,12 +190,14 @@ def test_url_encoded_keys_are_decoded(aws, key):
         ("huge.csv", 1001, "1001 bytes is above the 1000-byte maximum"),
     ],
 )
-def test_other_objects_are_rejected_with_their_reason_and_start_nothing(aws, key, size, reason):
+def test_other_objects_are_rejected_with_their_reason_and_start_nothing(
+    aws, invoked, key, size, reason
+):
     result = process_event(upload(aws, key, size), aws, CONFIG, FUNCTION)
     assert result["status"] == "REJECTED"
     assert result["object"] == f"s3://{NAMING.input_bucket}/{key}"
     assert result["reason"] == reason
-    assert started_runs(aws) == []
+    assert started_arguments(aws, invoked) == []
 
 
 def test_rejected_objects_are_kept_in_the_quarantine_with_their_reason(aws):
@@ -185,10 +242,10 @@ def test_glue_refusing_the_run_makes_the_handler_raise(aws):
         timeout=5,
     )
     for index in range(3):
-        process_event(event_for(f"busy-{index}.csv"), aws, CONFIG, FUNCTION)
+        process_event(event_for(f"busy-{index}.csv", LARGE), aws, CONFIG, FUNCTION)
     # WHEN a fourth file arrives  THEN the refusal propagates, so Lambda retries the event
     with pytest.raises(ClientError) as refused:
-        process_event(event_for("fourth.csv"), aws, CONFIG, FUNCTION)
+        process_event(event_for("fourth.csv", LARGE), aws, CONFIG, FUNCTION)
     assert refused.value.response["Error"]["Code"] == "ConcurrentRunsExceededException"
     assert len(started_runs(aws)) == 3
 
@@ -215,6 +272,7 @@ def function_environment(monkeypatch):
         "MIN_OBJECT_BYTES": "1",
         "MAX_OBJECT_BYTES": "1000",
         "SINGLE_NODE_MAX_BYTES": "500",
+        "SINGLE_NODE_FUNCTION": CONFIG.single_node_function,
         "IDEMPOTENCY_TABLE": FileProcessorNames(NAMING).idempotency_table,
         "IDEMPOTENCY_SECONDS": "3600",
     }.items():
@@ -239,15 +297,22 @@ def test_the_handler_logs_structured_lines_and_publishes_metrics(
     assert totals["FilesReceived"] == [1.0] and totals["FilesRejected"] == [1.0]
 
 
-def test_the_same_event_delivered_twice_starts_one_run(aws, function_environment):
+@pytest.mark.parametrize("size", [100, LARGE])
+def test_the_same_event_delivered_twice_starts_one_run(
+    aws, invoked, function_environment, monkeypatch, size
+):
+    monkeypatch.setattr(trigger, "clients", lambda: aws)
     # GIVEN one upload whose event S3/EventBridge deliver twice (at-least-once delivery)
-    event = upload(aws, "twice.csv")
+    event = upload(aws, "twice.csv", size)
     first = trigger.handler(event, lambda_context())
     # WHEN the duplicate arrives
     second = trigger.handler(event, lambda_context())
     # THEN it is recognised: same run id, marked duplicate, and only one run exists
     assert second == {**first, "duplicate": True}
-    assert [run["Id"] for run in started_runs(aws)] == [first["job_run_id"]]
+    started = [r["JobRunId"] for r in single_node_runs(invoked)] + [
+        r["Id"] for r in started_runs(aws)
+    ]
+    assert started == [first["job_run_id"]]
 
 
 def test_a_new_version_of_the_same_key_is_not_a_duplicate(aws, function_environment):
@@ -258,7 +323,7 @@ def test_a_new_version_of_the_same_key_is_not_a_duplicate(aws, function_environm
 
 def test_an_event_that_failed_is_processed_when_retried(aws, function_environment):
     # GIVEN Glue refuses the first attempt (the job is missing)
-    event = upload(aws, "retry.csv")
+    event = upload(aws, "retry.csv", LARGE)
     aws.glue.delete_job(JobName=FileProcessorNames(NAMING).job)
     with pytest.raises(ClientError):
         trigger.handler(event, lambda_context())
