@@ -268,7 +268,6 @@ class LocalFunctions:
         }
 
     def _run(self, invocation: Invocation) -> Any:
-        invocation.started = invocation.started or datetime.now(UTC)
         try:
             return self._run_handler(invocation)
         finally:
@@ -286,6 +285,7 @@ class LocalFunctions:
             try:
                 handler = function.handler()
                 with function.environment(log_file):
+                    invocation.started = datetime.now(UTC)
                     started.set()
                     context = LambdaContext(
                         function_name=config.name,
