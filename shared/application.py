@@ -33,6 +33,11 @@ def load_object(dotted: str) -> Any:
     return getattr(import_module(module), attribute)
 
 
+def module_of(script: Path) -> str:
+    """A repository file's dotted module name."""
+    return ".".join(script.resolve().relative_to(REPOSITORY_ROOT).with_suffix("").parts)
+
+
 @dataclass(frozen=True)
 class GlueJobDefinition:
     """A Glue job of an application.
@@ -56,8 +61,7 @@ class GlueJobDefinition:
     @property
     def script_module(self) -> str:
         """The script's dotted module name (where its ``AWS_CALLS`` and ``report`` are)."""
-        relative = self.script.resolve().relative_to(REPOSITORY_ROOT).with_suffix("")
-        return ".".join(relative.parts)
+        return module_of(self.script)
 
 
 def scripts_prefix(job_name: str) -> str:
@@ -172,8 +176,7 @@ class FunctionJob:
     @property
     def script_module(self) -> str:
         """The script's dotted module name (where its ``AWS_CALLS`` and ``report`` are)."""
-        relative = self.script.resolve().relative_to(REPOSITORY_ROOT).with_suffix("")
-        return ".".join(relative.parts)
+        return module_of(self.script)
 
     @property
     def environment(self) -> dict[str, str]:

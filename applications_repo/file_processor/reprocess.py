@@ -92,25 +92,22 @@ class Reprocessor:
                 yield redrive
 
     def _redrive_message(self, body: str) -> Redrive:
-        """A Lambda invocation record: the trigger's (an S3 event) or the single-node
-        function's (a run: its arguments name the object)."""
+        """A Lambda invocation record: the trigger's (an S3 event: its object is started
+        again, on the function or Glue by size) or the single-node function's (a run: the
+        function is invoked again with the run's own arguments)."""
         event = json.loads(body).get("requestPayload", {})
-        if RUN_ID in event:
-            arguments = event.get("Arguments", {})
-            obj = UploadedObject(
-                arguments.get("--source_bucket", ""),
-                arguments.get("--source_key", ""),
-                0,
-                arguments.get("--source_version"),
-            )
-        else:
+        if RUN_ID not in event:
             obj = UploadedObject.from_event(event)
+            try:
+                return self.start(obj)
+            except self.s3.exceptions.ClientError as error:
+                return Redrive(obj.uri, None, f"refused again: {error}")
+        arguments = event.get("Arguments", {})
+        uri = f"s3://{arguments.get('--source_bucket', '')}/{arguments.get('--source_key', '')}"
         try:
-            if RUN_ID in event:
-                return Redrive(obj.uri, self._invoke_again(event))
-            return self.start(obj)
+            return Redrive(uri, self._invoke_again(event))
         except self.s3.exceptions.ClientError as error:
-            return Redrive(obj.uri, None, f"refused again: {error}")
+            return Redrive(uri, None, f"refused again: {error}")
 
     def _invoke_again(self, run: dict) -> str:
         """The failed run, invoked again with its own arguments and a new run id."""
