@@ -102,8 +102,12 @@ def imports_of(path: Path) -> set[str]:
     return found
 
 
+NOT_SOURCE = frozenset({"__pycache__", "cdk.out"})
+"""Folders of copies: bytecode, and the code assets ``gdp synth`` stages beside each app."""
+
+
 def python_files(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*.py") if "__pycache__" not in p.parts]
+    return [p for p in root.rglob("*.py") if NOT_SOURCE.isdisjoint(p.parts)]
 
 
 def test_the_platform_imports_no_application():

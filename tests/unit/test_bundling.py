@@ -1,5 +1,6 @@
-"""The code assets: a Glue job's libraries import on their own, as they will under Glue, and
-the Lambda bundle carries its handler and Powertools."""
+"""The code assets: a Glue job's libraries import on their own, as they will under Glue, the
+Lambda bundle carries its handler and Powertools, a layer holds the locked wheels for its
+function's Python, and a function job's run gets Glue's argument order."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ import pytest
 
 from applications_repo.file_processor import definition as file_processor
 from applications_repo.legislators import definition as legislators
-from shared.bundling import GLUE_LIBRARIES_ZIP, glue_bundle, lambda_bundle
+from shared import function_job
+from shared.application import FUNCTION_JOB_PYTHON
+from shared.bundling import (
+    GLUE_LIBRARIES_ZIP,
+    glue_bundle,
+    lambda_bundle,
+    locked_versions,
+    python_layer,
+)
 from shared.constructs.functions import POWERTOOLS_PACKAGES
 
 JOBS = {
@@ -60,3 +69,46 @@ def test_the_lambda_bundle_holds_the_handler_and_powertools():
     assert (bundle / "trigger.py").is_file()
     assert (bundle / "aws_lambda_powertools" / "__init__.py").is_file()
     assert not list(bundle.rglob("__pycache__"))
+
+
+def test_a_layer_holds_the_locked_wheels_for_its_python_without_their_tests(tmp_path):
+    layer = python_layer(("pyarrow",), FUNCTION_JOB_PYTHON)
+    # the same inputs give the same archive, kept (no second download or build)
+    assert python_layer(("pyarrow",), FUNCTION_JOB_PYTHON) == layer
+    with zipfile.ZipFile(layer) as archive:
+        names = archive.namelist()
+        metadata = archive.read(
+            f"python/pyarrow-{locked_versions(['pyarrow'])['pyarrow']}.dist-info/WHEEL"
+        ).decode()
+    assert all(name.startswith("python/") for name in names)
+    assert f"cp{FUNCTION_JOB_PYTHON.replace('.', '')}" in metadata
+    assert "manylinux" in metadata and "x86_64" in metadata
+    assert not [n for n in names if "/tests/" in n or "/include/" in n or n.endswith(".pyx")]
+    assert any(n.endswith(".so") for n in names)
+
+
+def test_a_function_job_run_takes_the_defaults_then_the_events_arguments():
+    environ = {
+        function_job.SCRIPT_VARIABLE: "some.script",
+        function_job.ARGUMENTS_VARIABLE: '{"--database": "db", "--engine": "arrow"}',
+    }
+    event = {"JobRunId": "fr_1", "Arguments": {"--engine": "spark", "--source_key": "a b.csv"}}
+    argv = function_job.job_argv(event, environ, "Runner-dev")
+    assert argv[0] == "some.script"
+    assert dict(zip(argv[1::2], argv[2::2], strict=True)) == {
+        "--database": "db",
+        "--engine": "spark",
+        "--source_key": "a b.csv",
+        "--JOB_NAME": "Runner-dev",
+        "--JOB_RUN_ID": "fr_1",
+    }
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{}, {"JobRunId": ""}, {"JobRunId": "fr_1", "Arguments": {"engine": "x"}}, {"JobRunId": 3}],
+)
+def test_an_event_that_is_not_a_run_is_refused_in_one_line(event):
+    with pytest.raises(function_job.BadRunEventError) as refused:
+        function_job.job_argv(event, {function_job.SCRIPT_VARIABLE: "s"}, "Runner-dev")
+    assert "\n" not in str(refused.value)
