@@ -62,7 +62,8 @@ def _is_null(trimmed: pa.Array, *, typed: bool) -> pa.Array:
     tokens too). The tokens are short and ASCII, so only the short values are compared,
     lowered the ASCII way (no other letter lowers to them)."""
     null = pc.is_null(trimmed)
-    short = pc.fill_null(pc.less_equal(pc.utf8_length(trimmed), LONGEST_NULL_TOKEN), False)
+    # bytes, not characters: the tokens are ASCII, and counting bytes is four times cheaper
+    short = pc.fill_null(pc.less_equal(pc.binary_length(trimmed), LONGEST_NULL_TOKEN), False)
     if not pc.any(short).as_py():
         return null
     tokens = pc.is_in(
@@ -186,8 +187,9 @@ def _cast_date(_: ColumnType, value: pa.Array) -> pa.Array:
 
 
 def _cast_timestamp(_: ColumnType, value: pa.Array) -> pa.Array | None:
-    # Arrow also reads a date alone, or with the hour alone: not in these lengths.
-    lengths = pc.utf8_length(value)
+    # Arrow also reads a date alone, or with the hour alone: not in these lengths (of bytes: a
+    # value with other than ASCII in it is no timestamp, and the cast refuses it).
+    lengths = pc.binary_length(value)
     if not pc.all(pc.is_in(lengths, value_set=NAIVE_TIMESTAMP_LENGTHS)).as_py():
         return None
     # taken as UTC: the same microseconds, read as UTC (no copy)
