@@ -189,8 +189,9 @@ class GlueSettings(Settings):
     """Runs of one job at the same time. Spec: 002 Glue Job Configuration, "Max Concurrent Runs |
     3"."""
     single_node_max_bytes: Annotated[int, Field(ge=0)] = 2 * 1024**3
-    """Files up to this size run on the driver with the Arrow engine; larger ones on Spark. Spec:
-    none (002 Expected Performance: small files need no cluster)."""
+    """Files up to this size run with the Arrow engine on one machine (an application's function
+    job, or the Glue driver when a run asks for it); larger ones on Spark. Spec: none (002
+    Expected Performance: small files need no cluster)."""
     run_queuing: bool = True
     """Runs beyond max_concurrent_runs wait in Glue's queue instead of failing. Spec: none."""
     max_retries: Annotated[int, Field(ge=0, le=10)] = 0

@@ -157,7 +157,7 @@ def rejection(obj: UploadedObject, config: TriggerConfig) -> Rejection | None:
 
 def job_arguments(obj: UploadedObject, config: TriggerConfig) -> dict[str, str]:
     """The FileProcessorV2 arguments naming the object, where its output goes, and the
-    engine for its size (Arrow on the driver up to the threshold, Spark beyond)."""
+    engine for its size (Arrow on one machine up to the threshold, Spark beyond)."""
     arguments = {
         "--source_bucket": obj.bucket,
         "--source_key": obj.key,
