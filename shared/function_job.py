@@ -26,8 +26,6 @@ SCRIPT_VARIABLE = "JOB_SCRIPT"
 ARGUMENTS_VARIABLE = "JOB_DEFAULT_ARGUMENTS"
 RUN_ID = "JobRunId"
 ARGUMENTS = "Arguments"
-AWS_CALLS: tuple[tuple[str, str], ...] = ()
-"""This module makes no AWS call of its own; the script declares the calls it makes."""
 
 logger = Logger(service="function-job")
 

@@ -62,6 +62,7 @@ def definition(
 ) -> Definition:
     """FileProcessorV2 of one stage."""
     names = FileProcessorNames(naming)
+    outputs = {"output_bucket": naming.output_bucket, "database": naming.database}
     return Definition(
         name="file-processor",
         function_jobs=(
@@ -73,11 +74,7 @@ def definition(
                 ),
                 script=JOB_SCRIPT,
                 packages=JOB_PACKAGES,
-                arguments={
-                    "output_bucket": naming.output_bucket,
-                    "database": naming.database,
-                    "engine": EngineChoice.ARROW.value,
-                },
+                arguments={**outputs, "engine": EngineChoice.ARROW.value},
                 layer_packages=SINGLE_NODE_LIBRARIES,
                 memory_mb=own.single_node_memory_mb,
                 timeout_seconds=own.single_node_timeout_seconds,
@@ -94,8 +91,7 @@ def definition(
                 script=JOB_SCRIPT,
                 packages=JOB_PACKAGES,
                 arguments={
-                    "output_bucket": naming.output_bucket,
-                    "database": naming.database,
+                    **outputs,
                     "engine": EngineChoice.AUTO.value,
                     "single_node_max_bytes": str(settings.glue.single_node_max_bytes),
                 },

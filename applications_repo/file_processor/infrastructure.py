@@ -108,14 +108,22 @@ class FileProcessorStack(Stack):
             log_group_pattern=log_group,
         )
 
+    def _function_role(self, construct_id: str, name: str, description: str) -> iam.Role:
+        """A role only Lambda may assume; its one managed policy is added by the caller."""
+        return iam.Role(
+            self,
+            construct_id,
+            role_name=name,
+            description=description,
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        )
+
     def _trigger_role(self) -> iam.Role:
         n, names = self.naming, self.names
-        role = iam.Role(
-            self,
+        role = self._function_role(
             "TriggerRole",
-            role_name=names.trigger_role,
-            description=f"Runs {names.trigger_function}: starts {names.job} runs.",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            names.trigger_role,
+            f"Runs {names.trigger_function}: starts {names.job} runs.",
         )
         log_group = n.log_group_arn(names.trigger_log_group)
         input_objects = f"{n.bucket_arn(n.input_bucket)}/*"
@@ -187,12 +195,10 @@ class FileProcessorStack(Stack):
             job.dead_letter_queue,
             holds=f"the {names.single_node_function} runs that failed after Lambda's retries",
         )
-        role = iam.Role(
-            self,
+        role = self._function_role(
             "SingleNodeRole",
-            role_name=names.single_node_role,
-            description=f"Runs {names.single_node_function}: {names.job} on one machine.",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            names.single_node_role,
+            f"Runs {names.single_node_function}: {names.job} on one machine.",
         )
         log_group = n.log_group_arn(names.single_node_log_group)
         input_objects = f"{n.bucket_arn(n.input_bucket)}/*"
