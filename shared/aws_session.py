@@ -5,16 +5,20 @@ caller's own credentials."""
 from __future__ import annotations
 
 import os
-
-import boto3
+from typing import TYPE_CHECKING
 
 from shared.naming import StageNaming
+
+if TYPE_CHECKING:
+    import boto3
 
 ROLE_ENV_VAR = "GDP_TEST_ROLE_ARN"
 
 
 def stage_session(naming: StageNaming, session_name: str) -> boto3.Session:
     """The session, in the stage's region."""
+    import boto3  # noqa: PLC0415 (imported when used: every `gdp` command imports this module)
+
     role_arn = os.environ.get(ROLE_ENV_VAR)
     if not role_arn:
         return boto3.Session(region_name=naming.region)

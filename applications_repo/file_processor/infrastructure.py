@@ -40,6 +40,7 @@ TRIGGER_MODULES = (
     "shared.metrics",
     "applications_repo.file_processor.engine_choice",
     "applications_repo.file_processor.metrics",
+    "applications_repo.file_processor.uploads",
 )
 EVENT_MAX_AGE = Duration.hours(6)
 

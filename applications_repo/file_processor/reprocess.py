@@ -12,14 +12,8 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from applications_repo.file_processor.runtime.trigger import (
-    FUNCTION_RUN_PREFIX,
-    Clients,
-    TriggerConfig,
-    UploadedObject,
-    rejection,
-    start_run,
-)
+from applications_repo.file_processor.runtime.trigger import FUNCTION_RUN_PREFIX, Clients, start_run
+from applications_repo.file_processor.uploads import TriggerConfig, UploadedObject, rejection
 from shared.application import FunctionJob, ObjectCreatedHandler
 from shared.function_job import RUN_ID
 from shared.quarantine import QUARANTINE_PREFIX

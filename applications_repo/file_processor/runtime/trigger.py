@@ -20,13 +20,11 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from pathlib import PurePosixPath
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import S3EventBridgeNotificationEvent
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -37,12 +35,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from applications_repo.file_processor import metrics as own
-from applications_repo.file_processor.engine_choice import EngineChoice, choose
+from applications_repo.file_processor.engine_choice import EngineChoice
+from applications_repo.file_processor.uploads import (
+    TriggerConfig,
+    UploadedObject,
+    job_arguments,
+    rejection,
+)
 from shared import metrics as names
 from shared.outcomes import REJECTED, STARTED, HandlerOutcome
 from shared.quarantine import quarantine, quarantine_calls
 
-CSV_SUFFIX = ".csv"
 FUNCTION_RUN_PREFIX = "fr_"
 """Run ids of single-node runs (Glue's are ``jr_...``)."""
 # One object event: the same upload delivered twice has the same key, version and sequencer.
@@ -68,106 +71,6 @@ AWS_CALLS = (
 """The AWS calls this function makes (checked against its role by tests/deployability)."""
 logger = Logger(service=own.TRIGGER_SERVICE)
 metrics = Metrics(namespace=names.NAMESPACE, service=own.TRIGGER_SERVICE)
-
-
-@dataclass(frozen=True)
-class TriggerConfig:
-    """What the function is told through its environment."""
-
-    job_name: str
-    output_bucket: str
-    database: str
-    min_object_bytes: int
-    max_object_bytes: int
-    single_node_max_bytes: int
-    single_node_function: str
-    idempotency_table: str = ""
-    idempotency_seconds: int = 0
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> TriggerConfig:
-        return cls(
-            job_name=environ["JOB_NAME"],
-            output_bucket=environ["OUTPUT_BUCKET"],
-            database=environ["DATABASE"],
-            min_object_bytes=int(environ["MIN_OBJECT_BYTES"]),
-            max_object_bytes=int(environ["MAX_OBJECT_BYTES"]),
-            idempotency_table=environ["IDEMPOTENCY_TABLE"],
-            idempotency_seconds=int(environ["IDEMPOTENCY_SECONDS"]),
-            single_node_max_bytes=int(environ["SINGLE_NODE_MAX_BYTES"]),
-            single_node_function=environ["SINGLE_NODE_FUNCTION"],
-        )
-
-
-@dataclass(frozen=True)
-class UploadedObject:
-    """The object an event is about, its key decoded."""
-
-    bucket: str
-    key: str
-    size: int
-    version_id: str | None
-
-    @classmethod
-    def from_event(cls, event: Mapping[str, Any]) -> UploadedObject:
-        """Read an EventBridge "Object Created" event. S3 URL-encodes keys in events
-        (``a b+c.csv`` arrives as ``a+b%2Bc.csv``); Powertools' ``key`` decodes them."""
-        detail = S3EventBridgeNotificationEvent(dict(event)).detail
-        version = detail.object.get("version-id")
-        return cls(
-            bucket=detail.bucket.name,
-            key=detail.object.key,
-            size=int(detail.object.size or 0),
-            version_id=version if version and version != "null" else None,
-        )
-
-    @property
-    def uri(self) -> str:
-        return f"s3://{self.bucket}/{self.key}"
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """Why an object is not processed: a metric dimension and a sentence."""
-
-    code: str
-    message: str
-
-
-def rejection(obj: UploadedObject, config: TriggerConfig) -> Rejection | None:
-    """The reason ``obj`` must not be processed, or ``None`` when it may."""
-    if obj.key.endswith("/"):
-        return Rejection("folder", "a folder marker, not a file")
-    suffix = PurePosixPath(obj.key).suffix
-    if suffix.lower() != CSV_SUFFIX:
-        shown = f"'{suffix}'" if suffix else "none"
-        return Rejection("extension", f"not a CSV file: extension {shown}, expected '.csv'")
-    if obj.size == 0:
-        return Rejection("empty", "empty file (0 bytes)")
-    if obj.size < config.min_object_bytes:
-        return Rejection(
-            "too_small", f"{obj.size} bytes is below the {config.min_object_bytes}-byte minimum"
-        )
-    if obj.size > config.max_object_bytes:
-        return Rejection(
-            "too_large", f"{obj.size} bytes is above the {config.max_object_bytes}-byte maximum"
-        )
-    return None
-
-
-def job_arguments(obj: UploadedObject, config: TriggerConfig) -> dict[str, str]:
-    """The FileProcessorV2 arguments naming the object, where its output goes, and the
-    engine for its size (Arrow on one machine up to the threshold, Spark beyond)."""
-    arguments = {
-        "--source_bucket": obj.bucket,
-        "--source_key": obj.key,
-        "--output_bucket": config.output_bucket,
-        "--database": config.database,
-        "--engine": choose(EngineChoice.AUTO, obj.size, config.single_node_max_bytes).value,
-    }
-    if obj.version_id:
-        arguments["--source_version"] = obj.version_id
-    return arguments
 
 
 def process_event(

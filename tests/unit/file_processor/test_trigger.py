@@ -16,7 +16,8 @@ from moto import mock_aws
 
 from applications_repo.file_processor.names import FileProcessorNames
 from applications_repo.file_processor.runtime import trigger
-from applications_repo.file_processor.runtime.trigger import Clients, TriggerConfig, process_event
+from applications_repo.file_processor.runtime.trigger import Clients, process_event
+from applications_repo.file_processor.uploads import TriggerConfig
 from shared.config import StageName, load_config
 from shared.local.events import object_created_event
 from shared.local.function_code import LambdaContext
