@@ -3,4 +3,5 @@
 APPLICATIONS = (
     "applications_repo.file_processor.application:FILE_PROCESSOR",
     "applications_repo.legislators.application:LEGISLATORS",
+    "applications_repo.ndjson_batching.application:NDJSON_BATCHING",
 )

@@ -52,4 +52,14 @@ class StorageStack(Stack):
                 prefix=f"{naming.audit_bucket}/",
                 account=naming.account,
             )
+        if access_logs is not None:
+            # applications' own buckets (named by the naming rule: glue-*-{stage}-{account})
+            # log into the stage's log bucket too, each under its own name as prefix (which a
+            # delivery's source condition, not the resource, pins: S3 matches either)
+            access_logs.accept_access_logs(
+                sid="AllowApplicationBucketAccessLogs",
+                source_arn=naming.bucket_arn(naming.bucket("glue-*")),
+                prefix="",
+                account=naming.account,
+            )
         own_provider_log_groups(self, naming=naming, days=settings.logs.lambda_retention_days)

@@ -109,6 +109,54 @@ class ObjectCreatedHandler:
 
 
 @dataclass(frozen=True)
+class QueueHandler:
+    """A Lambda function fed by an SQS queue with a bucket's "Object Created" events (through
+    EventBridge), in batches, reporting the messages it failed on (partial batch responses);
+    a message that keeps failing moves to the queue's dead-letter queue.
+
+    Attributes:
+        function_name: the function's name (from the naming module).
+        module: the function's one source file; ``handler`` is its entry point.
+        handler: its entry point, ``module:function`` (the module declares ``AWS_CALLS``).
+        bucket: the bucket whose objects' events it is fed.
+        queue: the queue it reads.
+        dead_letter_queue: the queue's dead-letter queue.
+        environment: the function's environment variables.
+    """
+
+    function_name: str
+    module: Path
+    handler: str
+    bucket: str
+    queue: str
+    dead_letter_queue: str
+    environment: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ServiceFunction:
+    """A Lambda function its application invokes or schedules itself: an operator's tool, a
+    sweeper, a health check.
+
+    Attributes:
+        function_name: the function's name (from the naming module).
+        module: the function's one source file; ``handler`` is its entry point.
+        handler: its entry point, ``module:function`` (the module declares ``AWS_CALLS``).
+        environment: the function's environment variables.
+        dead_letter_queue: where its failed asynchronous (scheduled) invocations go.
+        settle_schedules: schedules that ship what waits (a batch's age): the local run fires
+            them once its inputs have settled, as time passing would.
+    """
+
+    function_name: str
+    module: Path
+    handler: str
+    environment: Mapping[str, str]
+    dead_letter_queue: str
+    settle_schedules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class JobStateHandler:
     """A Lambda function fired when a Glue run of the stage finishes ("Glue Job State
     Change" events of jobs whose names end with ``job_name_suffix``).
@@ -214,12 +262,37 @@ class SampleRun:
 @dataclass(frozen=True)
 class Definition:
     """What one application runs in one stage: its jobs (on Glue, and as functions), its
-    event handlers, its samples."""
+    event handlers and its own functions, its samples."""
 
     name: str
     jobs: tuple[GlueJobDefinition, ...] = ()
     function_jobs: tuple[FunctionJob, ...] = ()
     handlers: tuple[ObjectCreatedHandler, ...] = ()
+    queue_handlers: tuple[QueueHandler, ...] = ()
     job_state_handlers: tuple[JobStateHandler, ...] = ()
+    functions: tuple[ServiceFunction, ...] = ()
     samples: Path | None = None
     sample_runs: tuple[SampleRun, ...] = ()
+    inputs: tuple[str, ...] = ()
+    """The buckets users put its inputs in, when not every bucket its handlers watch (one
+    may hold what the application writes itself, such as manifests)."""
+
+    @property
+    def input_buckets(self) -> tuple[str, ...]:
+        """The buckets users put its inputs in: ``inputs``, else those its object and queue
+        handlers watch, each once."""
+        if self.inputs:
+            return self.inputs
+        buckets = [h.bucket for h in self.handlers] + [h.bucket for h in self.queue_handlers]
+        return tuple(dict.fromkeys(buckets))
+
+    @property
+    def alarmed_functions(self) -> tuple[tuple[str, str], ...]:
+        """``(function, dead-letter queue)`` of every function its handlers and its own
+        functions run on (the monitoring alarms on their errors and dead letters)."""
+        handlers: list[ObjectCreatedHandler | QueueHandler | ServiceFunction] = [
+            *self.handlers,
+            *self.queue_handlers,
+            *self.functions,
+        ]
+        return tuple((h.function_name, h.dead_letter_queue) for h in handlers)

@@ -86,6 +86,32 @@ class RatioAlarm:
     description: str
 
 
+@dataclass(frozen=True)
+class InputState:
+    """What an application's own records (a tracking table) say became of one input, for
+    the local run's summary.
+
+    Attributes:
+        state: the input's state, as the application names it (``COMPLETED``).
+        run_id: the job run that processed it.
+        rows_read, rows_written, rows_rejected: its rows, where they are counted.
+        output: where its rows went (a key of the output bucket).
+        note: what else there is to know (its batch, its reason).
+        failed: it failed.
+        in_flight: it is still on its way (waiting for its batch, being processed).
+    """
+
+    state: str
+    run_id: str = ""
+    rows_read: int | None = None
+    rows_written: int | None = None
+    rows_rejected: int | None = None
+    output: str = ""
+    note: str = ""
+    failed: bool = False
+    in_flight: bool = False
+
+
 class Application(ABC):
     """One application of ``applications_repo/``; subclasses fill in the hooks."""
 
@@ -132,6 +158,13 @@ class Application(ABC):
     def runbook(self, context: AppContext) -> Sequence[tuple[str, str]]:
         """``(what, command)`` pairs for the operations runbook."""
         return ()
+
+    def input_state(
+        self, context: AppContext, session: Any, bucket: str, key: str, version_id: str | None
+    ) -> InputState | None:
+        """What became of an object put in one of its input buckets, read from the stage
+        through ``session``; ``None`` when the run its handler started tells (the default)."""
+        return None
 
     def register_commands(self, subparsers: argparse._SubParsersAction) -> None:  # noqa: B027
         """Add its ``gdp`` subcommands (none by default)."""

@@ -34,10 +34,11 @@ def list_apps(args: argparse.Namespace) -> int:
             "app": application.name,
             "description": application.description,
             "stack": context.naming.application_stack(application.name),
-            "inputs": sorted({h.bucket for h in what.handlers}),
+            "inputs": sorted(what.input_buckets),
             "jobs": [job.name for job in what.jobs],
-            "functions": [h.function_name for h in what.handlers]
-            + [h.function_name for h in what.job_state_handlers],
+            "functions": [name for name, _ in what.alarmed_functions]
+            + [h.function_name for h in what.job_state_handlers]
+            + [j.function_name for j in what.function_jobs],
             "commands": sorted(commands.choices),
             "docs": application.docs_page,
         }

@@ -22,6 +22,8 @@ from shared.application import (
     FunctionJob,
     JobStateHandler,
     ObjectCreatedHandler,
+    QueueHandler,
+    ServiceFunction,
 )
 from shared.bundling import lambda_bundle, locked_versions, python_layer
 from shared.compliance import acknowledge
@@ -65,7 +67,7 @@ def dead_letter_queue(scope: Construct, construct_id: str, name: str, *, holds: 
 def handler_function(
     scope: Construct,
     construct_id: str,
-    handler: ObjectCreatedHandler | JobStateHandler,
+    handler: ObjectCreatedHandler | QueueHandler | JobStateHandler | ServiceFunction,
     *,
     description: str,
     role: iam.IRole,
@@ -75,10 +77,12 @@ def handler_function(
     timeout: Duration = DEFAULT_TIMEOUT,
     memory_size: int = DEFAULT_MEMORY_MB,
     max_event_age: Duration | None = None,
+    reserved_concurrency: int | None = None,
 ) -> lambda_.Function:
     """The function running ``handler``: its module, the repository ``modules`` it imports
     and Powertools bundled; its environment from the handler; failed asynchronous
-    invocations retried, then sent to ``dead_letters``."""
+    invocations retried, then sent to ``dead_letters``; at most ``reserved_concurrency``
+    invocations at once."""
     bundle = lambda_bundle(
         handler.function_name, handler.module, POWERTOOLS_PACKAGES, modules=modules
     )
@@ -97,6 +101,7 @@ def handler_function(
         retry_attempts=ASYNC_RETRIES,
         max_event_age=max_event_age,
         on_failure=destinations.SqsDestination(dead_letters),
+        reserved_concurrent_executions=reserved_concurrency,
         environment=dict(handler.environment),
     )
 

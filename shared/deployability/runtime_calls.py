@@ -29,7 +29,13 @@ from types import SimpleNamespace
 from typing import Any
 
 from shared import function_job
-from shared.application import Definition, JobStateHandler, ObjectCreatedHandler
+from shared.application import (
+    Definition,
+    JobStateHandler,
+    ObjectCreatedHandler,
+    QueueHandler,
+    ServiceFunction,
+)
 from shared.deployability.deliveries import glue_log_groups, key_policy, role_policy_documents
 from shared.deployability.iam_policy import Principal, Request, evaluate
 from shared.deployability.stage_templates import Resource, StageTemplates
@@ -78,9 +84,11 @@ def runtime_calls(
     jobs = {stage.name(j): j for j in stage.of_type("AWS::Glue::Job")}
     found: list[RuntimeCall] = []
     for application in applications:
-        handlers: list[ObjectCreatedHandler | JobStateHandler] = [
+        handlers: list[ObjectCreatedHandler | QueueHandler | JobStateHandler | ServiceFunction] = [
             *application.handlers,
+            *application.queue_handlers,
             *application.job_state_handlers,
+            *application.functions,
         ]
         for handler in handlers:
             function = functions[handler.function_name]

@@ -14,18 +14,22 @@ import logging
 import os
 import socket
 import threading
+import time
 from typing import Any
 
 import boto3
 import requests
 from moto.awslambda import models as lambda_models
+from moto.dynamodb import models as dynamodb_models
 from moto.glue import models as glue_models
 from moto.iam.access_control import PermissionResult
 from moto.moto_api import state_manager
 from moto.s3 import models as s3_models
 from moto.server import ThreadedMotoServer
 
+from shared.clock import ORIGIN_VARIABLE, SPEED_VARIABLE
 from shared.deployability.iam_policy import Decision, Principal, Request, evaluate
+from shared.local.clock import LocalClock
 from shared.naming import StageNaming
 
 LOCALHOST = "127.0.0.1"
@@ -54,8 +58,12 @@ class LocalAws:
         session: a boto3 session into it.
     """
 
-    def __init__(self, naming: StageNaming, port: int | None = None) -> None:
+    def __init__(
+        self, naming: StageNaming, port: int | None = None, clock: LocalClock | None = None
+    ) -> None:
         self.naming = naming
+        self.clock = clock or LocalClock()
+        self.clock_origin = time.time()
         self.port = port or free_port()
         self.endpoint = f"http://{LOCALHOST}:{self.port}"
         self._server = ThreadedMotoServer(ip_address=LOCALHOST, port=self.port, verbose=False)
@@ -74,6 +82,9 @@ class LocalAws:
             "MOTO_ACCOUNT_ID": self.naming.account,
             # roles of the templates attach AWS managed policies (AWSLambdaBasicExecutionRole)
             "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+            # the code's clock (shared.clock) runs as fast as the local stage's waits
+            SPEED_VARIABLE: str(self.clock.speed),
+            ORIGIN_VARIABLE: str(self.clock_origin),
         }
 
     def start(self) -> LocalAws:
@@ -153,7 +164,32 @@ def _install_emulation() -> None:
         )
         _originals["as_dict"] = _patches.replace(glue_models.FakeJobRun, "as_dict", _run_as_dict)
         _patches.replace(s3_models.FakeBucket, "get_permission", _bucket_permission)
+        for name in TABLE_WRITES:
+            original = getattr(dynamodb_models.DynamoDBBackend, name)
+            _patches.replace(dynamodb_models.DynamoDBBackend, name, _one_at_a_time(original))
     state_manager.set_transition(RUN_MODEL, {"progression": "manual", "times": NEVER})
+
+
+TABLE_WRITES = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "transact_write_items",
+    "batch_write_item",
+)
+_table_writes = threading.Lock()
+
+
+def _one_at_a_time(write: Any) -> Any:
+    """A DynamoDB write that takes turns with the others. moto checks a write's condition and
+    then writes, with nothing in between held: two requests at once can both pass one
+    condition. DynamoDB's conditional writes are atomic; the local stage's are too."""
+
+    def atomic(*args: Any, **kwargs: Any) -> Any:
+        with _table_writes:
+            return write(*args, **kwargs)
+
+    return atomic
 
 
 def _remove_emulation() -> None:

@@ -37,6 +37,8 @@ class SummaryRow:
     seconds: float | None
     note: str = ""
     app: str = ""
+    failed: bool = False
+    """Failed although its state is its application's own word (``QUARANTINED`` is not)."""
 
     def to_json(self) -> dict[str, Any]:
         """The row as ``gdp run --json`` prints it (stable field names, docs/testing.md)."""

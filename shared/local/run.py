@@ -30,6 +30,11 @@ ASSEMBLY_CACHE = "cdk.out"
 """Under WORK_ROOT: the stage's synthesized assemblies, by a digest of their inputs."""
 NOT_DELIVERED = "NOT DELIVERED"
 FAILED_STATES = (FAILED, NOT_DELIVERED, DEAD_LETTERED)
+SETTLE_ROUNDS = 5
+SETTLE_PAUSE_SECONDS = 60.0
+"""While inputs are still on their way once the stage is quiet (waiting for a batch's age),
+time passes (a minute of the local clock) and the applications' settle schedules fire, at
+most ``SETTLE_ROUNDS`` times."""
 
 Output = Callable[[str], None]
 
@@ -41,7 +46,22 @@ def summary(
     rows = []
     for upload in uploads:
         delivery = local.deliveries.get((upload.bucket, upload.key, upload.version_id))
-        if delivery is None:
+        if state := local.input_state(upload):
+            rows.append(
+                SummaryRow(
+                    upload.label,
+                    state.run_id[:11] or "-",
+                    state.state,
+                    state.rows_read,
+                    state.rows_written,
+                    state.rows_rejected,
+                    state.output,
+                    None,
+                    state.note,
+                    failed=state.failed or state.in_flight,
+                )
+            )
+        elif delivery is None:
             rows.append(SummaryRow(upload.label, "-", NOT_DELIVERED, None, None, None, "", None))
         elif delivery.job_run_id and (record := local.run(delivery.job_run_id)):
             rows.append(_run_row(local, upload.label, record))
@@ -54,7 +74,7 @@ def summary(
                     upload.label, "-", delivery.outcome, None, None, None, "", None, note=note
                 )
             )
-    by_bucket = {h.bucket: d.name for d in local.applications for h in d.handlers}
+    by_bucket = {b: d.name for d in local.applications for b in d.input_buckets}
     by_job = {j.name: d.name for d in local.applications for j in d.jobs}
     rows = [
         replace(row, app=by_bucket.get(upload.bucket, ""))
@@ -158,21 +178,12 @@ def run_locally(
             print(json.dumps(local.coverage.to_json()), file=stream, flush=True)
         else:
             out(local.coverage.line())
-        chosen = local.selected(apps)
-        if files:
-            bucket = local.input_bucket(apps[0]) if apps else naming.input_bucket
-            uploads = [local.upload(path, path.name, bucket) for path in files]
-        else:
-            uploads = [local.upload(p, k) for p, k in sample_files(chosen)]
-        runs = [] if files else local.start_sample_runs(apps)
-        if not files and not apps:
-            local.fire_schedules()
-        local.wait(uploads)
+        uploads, runs = _feed(local, files, apps)
         rows = summary(local, uploads, runs)
         dead = local.dead_letters()
         alerts = local.alerts()
         snapshot = local.snapshot()
-        failed = any(row.state in FAILED_STATES for row in rows) or bool(dead)
+        failed = any(row.state in FAILED_STATES or row.failed for row in rows) or bool(dead)
         if as_json:
             for row in rows:
                 print(json.dumps(row.to_json(), ensure_ascii=False), file=stream, flush=True)
@@ -192,6 +203,37 @@ def run_locally(
         if keep:
             _wait_for_interrupt(out)
     return 1 if failed else 0
+
+
+def _feed(
+    local: LocalStage, files: Sequence[Path], apps: Sequence[str]
+) -> tuple[list[Upload], list[tuple[str, str]]]:
+    """Upload the files (or every application's samples, each into its application's input
+    bucket), start the sample runs, fire the schedules, and wait until the stage settles;
+    the uploads and the (label, run id) of the runs started."""
+    if files:
+        bucket = local.input_bucket(apps[0]) if apps else local.naming.input_bucket
+        uploads = [local.upload(path, path.name, bucket) for path in files]
+    else:
+        uploads = [
+            local.upload(
+                path, key, definition.input_buckets[0] if definition.input_buckets else None
+            )
+            for definition in local.selected(apps)
+            for path, key in sample_files([definition])
+        ]
+    runs = [] if files else local.start_sample_runs(apps)
+    if not files and not apps:
+        local.fire_schedules()
+    local.wait(uploads)
+    for _ in range(SETTLE_ROUNDS):
+        if not any((s := local.input_state(u)) and s.in_flight for u in uploads):
+            break
+        time.sleep(local.clock.seconds(SETTLE_PAUSE_SECONDS))
+        if not local.fire_settle_schedules(apps):
+            break
+        local.wait(uploads)
+    return uploads, runs
 
 
 def _wait_for_interrupt(out: Output) -> None:

@@ -38,6 +38,7 @@ from shared.local.stage_assembly import StageAssembly, cached_stage
 from shared.local.targets import Targets
 from shared.monitoring.definition import stage_definitions
 from shared.naming import StageNaming
+from shared.registry import InputState, registered
 
 IGNORED_SAMPLE_SUFFIXES = (".md",)
 WAIT_TIMEOUT_SECONDS = 600.0
@@ -94,6 +95,7 @@ class LocalStage:
         assembly_cache: Path | None = None,
     ) -> None:
         self.stage = stage
+        self.config = config
         self.naming = StageNaming.of(config, stage)
         self.settings = config.stages.get(stage)
         self.applications: list[Definition] = stage_definitions(config, stage)
@@ -105,7 +107,7 @@ class LocalStage:
         self._assembly = assembly
         self.config_path = config_path
         self.assembly_cache = assembly_cache or self.workdir / "cdk.out"
-        self.aws = LocalAws(self.naming)
+        self.aws = LocalAws(self.naming, clock=self.clock)
         self.deployed: DeployedStage | None = None
         self.deliveries = DeliveryLog(progress)
         self._parts: list[Any] = []
@@ -217,15 +219,15 @@ class LocalStage:
         return selected(self.applications, apps)
 
     def input_bucket(self, app: str) -> str:
-        """Where an application takes its files (its first handler's bucket).
+        """Where an application takes its files (the first bucket its handlers watch).
 
         Raises:
             PlatformError: when it takes no files.
         """
         [definition] = self.selected([app])
-        if not definition.handlers:
-            raise PlatformError(f"--app {app}: takes no files (it has no object handler)")
-        return definition.handlers[0].bucket
+        if not definition.input_buckets:
+            raise PlatformError(f"--app {app}: takes no files (no handler watches a bucket)")
+        return definition.input_buckets[0]
 
     def start_sample_runs(self, apps: Sequence[str] = ()) -> list[tuple[str, str]]:
         """Start the runs of each (named) application's sample data; (label, run id) per run."""
@@ -253,6 +255,33 @@ class LocalStage:
         for name in self.schedules.schedules:
             self.schedules.fire(name)
         return list(self.schedules.schedules)
+
+    def fire_settle_schedules(self, apps: Sequence[str] = ()) -> list[str]:
+        """Fire, once, the schedules the (named) applications' functions ship waiting work
+        with (a batch's age): what time passing does in AWS; their names."""
+        names = [
+            name
+            for definition in self.selected(apps)
+            for function in definition.functions
+            for name in function.settle_schedules
+            if name in self.schedules.schedules
+        ]
+        for name in names:
+            self.schedules.fire(name)
+        return names
+
+    def input_state(self, upload: Upload) -> InputState | None:
+        """What the application whose bucket ``upload`` went to says became of it."""
+        for definition in self.applications:
+            if upload.bucket not in definition.input_buckets:
+                continue
+            for application in registered():
+                if application.name == definition.name:
+                    context = application.context(self.config, self.stage)
+                    return application.input_state(
+                        context, self.session, upload.bucket, upload.key, upload.version_id
+                    )
+        return None
 
     def redeliver(self, delivery: Delivery) -> None:
         """Publish the same event again, as at-least-once delivery sometimes does."""

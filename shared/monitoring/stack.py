@@ -19,7 +19,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from shared import metrics as names
-from shared.application import Definition, FunctionJob, JobStateHandler, ObjectCreatedHandler
+from shared.application import Definition, JobStateHandler
 from shared.compliance import acknowledge
 from shared.config import StageSettings
 from shared.constructs.functions import dead_letter_queue, function_target, handler_function
@@ -100,8 +100,9 @@ class MonitoringStack(Stack):
         jobs = [job for app in applications for job in app.jobs]
         for job in jobs:
             self._job_alarms(job.name, job.emits_row_metrics)
-        for handler in (h for app in applications for h in app.handlers):
-            self._function_alarms(handler.function_name, handler.dead_letter_queue)
+        for app in applications:
+            for function_name, dead_letters in app.alarmed_functions:
+                self._function_alarms(function_name, dead_letters)
         for function_job in (j for app in applications for j in app.function_jobs):
             self._function_alarms(function_job.function_name, function_job.dead_letter_queue)
             if function_job.emits_row_metrics:
@@ -309,9 +310,13 @@ class MonitoringStack(Stack):
     ) -> None:
         window = Duration.minutes(5)
         jobs = [job.name for app in applications for job in app.jobs]
-        handlers: list[ObjectCreatedHandler | FunctionJob] = [
-            *(h for app in applications for h in app.handlers),
-            *(j for app in applications for j in app.function_jobs),
+        functions = [
+            *(f for app in applications for f in app.alarmed_functions),
+            *(
+                (j.function_name, j.dead_letter_queue)
+                for app in applications
+                for j in app.function_jobs
+            ),
         ]
         dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=self.naming.dashboard)
         dashboard.add_widgets(
@@ -355,7 +360,7 @@ class MonitoringStack(Stack):
                 title="Lambda errors and throttles",
                 left=[
                     lambda_metric(metric, {"FunctionName": name}, window)
-                    for name in [h.function_name for h in handlers]
+                    for name in [name for name, _ in functions]
                     + [m.function_name for m in monitors]
                     for metric in ("Errors", "Throttles")
                 ],
@@ -364,7 +369,7 @@ class MonitoringStack(Stack):
                 title="Dead-letter queue depth",
                 left=[
                     queue_depth(queue)
-                    for queue in [h.dead_letter_queue for h in handlers]
+                    for queue in [queue for _, queue in functions]
                     + [m.dead_letter_queue for m in monitors]
                 ],
             ),

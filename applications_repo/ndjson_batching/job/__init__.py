@@ -1,0 +1,1 @@
+"""The Glue batch job of ndjson-batching."""

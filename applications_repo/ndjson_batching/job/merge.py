@@ -1,0 +1,197 @@
+"""The batch job's Spark work: NDJSON files in, one Parquet dataset and its rejects out.
+
+- Each file is read whole (files are at most 20 MB) and split into lines, so every line keeps
+  its file and its line number; blank lines are skipped.
+- A line that is not a JSON object (malformed JSON, an array, a number) is rejected with its
+  file, line number and reason.
+- **The schema rule** (docs/ndjson-batching.md). Within a batch, Spark's JSON inference over
+  all its files: a key any file has is a column (null where a line lacks it); a nested object
+  is a struct; integers widen to double when any value has a fraction; values of conflicting
+  types make the column a string. Across batches, the catalog table's columns win: a key the
+  table does not have yet becomes a new column; a column whose type differs from the table's
+  is cast to the table's type (anything to string as its JSON text), and a line whose value
+  cannot be cast is rejected, naming the column, the value and the table's type.
+- The rows are written as Snappy Parquet files of about ``target_bytes`` each, their number
+  computed from the measured size of a written sample, not guessed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from shared.glue.catalog import CatalogColumn
+
+FILE_INDEX = "_gdp_file"
+LINE = "_gdp_line"
+TEXT = "_gdp_text"
+CORRUPT = "_gdp_corrupt"
+REASON = "_gdp_reason"
+SAMPLE_ROWS = 20_000
+SHOWN_CHARS = 200
+INDEX_PATTERN = r"(\d+)\.ndjson$"
+
+
+def staged_name(index: int) -> str:
+    """The name a batch's ``index``-th file is staged as (how its rows are traced back)."""
+    return f"{index:05d}.ndjson"
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A batch's rows and rejects, before they are written."""
+
+    rows: DataFrame
+    rejects: DataFrame
+    lines: int
+
+    def counts_by_file(self) -> dict[int, tuple[int, int]]:
+        """``file index -> (rows, rejected lines)``."""
+        counts: dict[int, list[int]] = {}
+        for frame, slot in ((self.rows, 0), (self.rejects, 1)):
+            for row in frame.groupBy(FILE_INDEX).count().collect():
+                counts.setdefault(row[FILE_INDEX], [0, 0])[slot] = row["count"]
+        return {index: (rows, rejected) for index, (rows, rejected) in counts.items()}
+
+
+def read_lines(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
+    """``(file index, line number, text)`` of every non-blank line of the staged files."""
+    whole = spark.read.option("wholetext", True).text(list(paths))
+    indexed = whole.select(
+        F.regexp_extract(F.input_file_name(), INDEX_PATTERN, 1).cast("int").alias(FILE_INDEX),
+        F.posexplode(F.split("value", "\n")).alias("position", TEXT),
+    )
+    return indexed.select(
+        FILE_INDEX,
+        (F.col("position") + 1).alias(LINE),
+        F.regexp_replace(TEXT, "\r$", "").alias(TEXT),
+    ).filter(F.trim(TEXT) != "")
+
+
+def merge(
+    spark: SparkSession, paths: Sequence[str], table_columns: Sequence[CatalogColumn] | None
+) -> Merged:
+    """Parse the staged files' lines and conform them to the table's columns."""
+    lines = read_lines(spark, paths).cache()
+    inferred = spark.read.json(list(paths)).schema
+    fields = [f for f in inferred.fields if f.name != "_corrupt_record"]
+    schema = T.StructType([*fields, T.StructField(CORRUPT, T.StringType())])
+    parsed = lines.withColumn(
+        "record",
+        F.from_json(TEXT, schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}),
+    )
+    is_object = F.trim(F.col(TEXT)).startswith("{")
+    reason = (
+        F.when(~is_object, F.lit("not a JSON object"))
+        .when(F.col(f"record.{CORRUPT}").isNotNull(), F.lit("not valid JSON"))
+        .when(F.col("record").isNull(), F.lit("not valid JSON"))
+    )
+    parsed = parsed.withColumn(REASON, reason)
+    rejects = parsed.filter(F.col(REASON).isNotNull()).select(
+        FILE_INDEX, LINE, REASON, F.substring(TEXT, 1, SHOWN_CHARS).alias("value")
+    )
+    good = parsed.filter(F.col(REASON).isNull()).select(
+        FILE_INDEX, LINE, TEXT, *[F.col(f"record.`{f.name}`").alias(f.name) for f in fields]
+    )
+    rows, conform_rejects = conform(good, table_columns or [])
+    return Merged(rows=rows, rejects=rejects.unionByName(conform_rejects), lines=lines.count())
+
+
+def conform(
+    frame: DataFrame, table_columns: Sequence[CatalogColumn]
+) -> tuple[DataFrame, DataFrame]:
+    """``frame`` with the table's columns first (cast to the table's types), then its own new
+    ones; and the lines whose value could not be cast, with the reason."""
+    own = {f.name.lower(): f for f in frame.schema.fields if f.name not in (FILE_INDEX, LINE, TEXT)}
+    selected: list[Column] = []
+    problems: list[Column] = []
+    for column in table_columns:
+        found = own.pop(column.name.lower(), None)
+        if found is None:
+            selected.append(F.lit(None).cast(column.type).alias(column.name))
+            continue
+        source = F.col(f"`{found.name}`")
+        if found.dataType.simpleString() == column.type:
+            selected.append(source.alias(column.name))
+            continue
+        cast = _cast(source, found.dataType, column.type)
+        selected.append(cast.alias(column.name))
+        problems.append(
+            F.when(
+                source.isNotNull() & cast.isNull(),
+                F.concat(
+                    F.lit(f"field {column.name}: value "),
+                    F.substring(F.to_json(F.struct(source.alias("v"))), 6, SHOWN_CHARS),
+                    F.lit(f" is not {column.type} (the table's type)"),
+                ),
+            )
+        )
+    selected += [F.col(f"`{f.name}`") for f in own.values()]
+    first_problem = F.coalesce(*problems) if problems else F.lit(None).cast("string")
+    checked = frame.withColumn(REASON, first_problem)
+    rows = checked.filter(F.col(REASON).isNull()).select(FILE_INDEX, LINE, *selected)
+    rejects = checked.filter(F.col(REASON).isNotNull()).select(
+        FILE_INDEX, LINE, REASON, F.substring(TEXT, 1, SHOWN_CHARS).alias("value")
+    )
+    return rows, rejects
+
+
+def _cast(source: Column, own_type: T.DataType, table_type: str) -> Column:
+    if table_type == "string" and isinstance(own_type, T.StructType | T.ArrayType | T.MapType):
+        return F.to_json(source)
+    return source.cast(table_type)
+
+
+def catalog_columns(rows: DataFrame) -> list[CatalogColumn]:
+    """The rows' data columns, as catalog columns."""
+    return [
+        CatalogColumn(f.name, f.dataType.simpleString())
+        for f in rows.schema.fields
+        if f.name not in (FILE_INDEX, LINE)
+    ]
+
+
+def file_count(
+    rows: DataFrame,
+    total_rows: int,
+    target_bytes: int,
+    write_sample: Callable[[DataFrame], int],
+) -> int:
+    """How many files of about ``target_bytes`` the rows make: a sample is written and its
+    bytes measured (``write_sample`` returns them)."""
+    if total_rows == 0:
+        return 0
+    sample_rows = min(total_rows, SAMPLE_ROWS)
+    sample_bytes = write_sample(rows.limit(sample_rows).coalesce(1))
+    per_row = sample_bytes / sample_rows
+    return max(1, math.ceil(total_rows * per_row / target_bytes))
+
+
+def data_only(rows: DataFrame) -> DataFrame:
+    return rows.drop(FILE_INDEX, LINE)
+
+
+def reject_frame(
+    spark: SparkSession, rejects: DataFrame, sources: Mapping[int, tuple[str, str | None]]
+) -> DataFrame:
+    """The rejected lines with the file they came from (its URI and version), in order."""
+    files = spark.createDataFrame(
+        [(index, uri, version) for index, (uri, version) in sources.items()],
+        f"{FILE_INDEX} int, source string, version_id string",
+    )
+    return (
+        rejects.join(F.broadcast(files), FILE_INDEX)
+        .orderBy(FILE_INDEX, LINE)
+        .select(
+            "source",
+            "version_id",
+            F.col(LINE).alias("line"),
+            F.col(REASON).alias("reason"),
+            "value",
+        )
+    )
