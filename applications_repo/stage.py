@@ -14,7 +14,7 @@ from shared.config import PlatformConfig, StageName
 from shared.monitoring.stack import MonitoringStack
 from shared.naming import AppName, Concern
 from shared.pipeline import Delivery
-from shared.registry import RatioAlarm, Widget, definitions, registered
+from shared.registry import RatioAlarm, ThresholdAlarm, Widget, definitions, registered
 from shared.stage import DeploymentStage
 
 APP = AppName.APPLICATIONS
@@ -28,7 +28,7 @@ class ApplicationsStage(DeploymentStage):
     ) -> None:
         super().__init__(scope, construct_id, config=config, stage=stage)
         naming = self.naming
-        alarms: list[RatioAlarm] = []
+        alarms: list[RatioAlarm | ThresholdAlarm] = []
         widgets: list[Widget] = []
         self.application_stacks: list[Stack] = []
         for application in registered():

@@ -86,6 +86,8 @@ NAME_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     # CloudFormation names a layer after the resource's logical id, not the stack.
     ("lambda", "layer"): ("*",),
     ("lambda", "layerversion"): ("*",),
+    # Lambda names an event source mapping by a UUID it generates.
+    ("lambda", "eventsourcemapping"): ("*",),
     ("ssm", "parameter"): (f"cdk-bootstrap/{CDK_QUALIFIER}/*",),
     # The specification names Glue jobs without the platform's prefix (Name-{stage}).
     ("glue", "job"): ("*-{stage}",),

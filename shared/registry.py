@@ -87,6 +87,20 @@ class RatioAlarm:
 
 
 @dataclass(frozen=True)
+class ThresholdAlarm:
+    """An application's own alarm on one platform metric (with its dimensions): its
+    ``statistic`` over ``minutes`` above ``threshold``."""
+
+    subject: str
+    what: str
+    metric: tuple[str, Mapping[str, str]]
+    statistic: str
+    minutes: int
+    threshold: float
+    description: str
+
+
+@dataclass(frozen=True)
 class InputState:
     """What an application's own records (a tracking table) say became of one input, for
     the local run's summary.
@@ -147,7 +161,7 @@ class Application(ABC):
     def build(self, stage: DeploymentStage, context: AppContext) -> Sequence[Stack]:
         """Add its stacks to the applications app's ``stage``; returns them."""
 
-    def alarms(self, context: AppContext) -> Sequence[RatioAlarm]:
+    def alarms(self, context: AppContext) -> Sequence[RatioAlarm | ThresholdAlarm]:
         """Alarms of its own, beside the ones the platform gives every job and function."""
         return ()
 

@@ -26,6 +26,7 @@ from shared.registry import (
     DeclaredName,
     InputState,
     RatioAlarm,
+    ThresholdAlarm,
     Widget,
 )
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from shared.stage import DeploymentStage
 
 GDP = ".venv/bin/gdp"
+HEALTH_ALARM_MINUTES = 15
 
 
 class NdjsonBatching(Application):
@@ -47,6 +49,7 @@ class NdjsonBatching(Application):
     )
     settings_model = NdjsonBatchingSettings
     docs_page = "docs/ndjson-batching.md"
+    resource_types = ("AWS::Lambda::EventSourceMapping",)  # the builder reads its queue
 
     def definition(self, context: AppContext) -> Definition:
         return definition(context.naming, context.app)
@@ -68,12 +71,43 @@ class NdjsonBatching(Application):
         )
         return (stack,)
 
-    def alarms(self, context: AppContext) -> Sequence[RatioAlarm]:
-        names = NdjsonNames(context.naming)
+    def alarms(self, context: AppContext) -> Sequence[RatioAlarm | ThresholdAlarm]:
+        names, own = NdjsonNames(context.naming), context.app
         service = {SERVICE_DIMENSION: metrics.BUILDER_SERVICE}
-        threshold = context.app.quarantine_rate_percent
+        state = {SERVICE_DIMENSION: metrics.STATE_SERVICE}
+        threshold = own.quarantine_rate_percent
         minutes = context.settings.alarms.evaluation_minutes
+        late = 2 * own.batch_max_age_seconds + 60 * own.sweep_minutes
+        stuck: tuple[ThresholdAlarm, ...] = ()
+        if own.health_check:
+            stuck = (
+                ThresholdAlarm(
+                    subject=names.state_manager,
+                    what="stuck-files",
+                    metric=(metrics.STUCK_FILES, state),
+                    statistic="Maximum",
+                    minutes=HEALTH_ALARM_MINUTES,
+                    threshold=0,
+                    description=(
+                        f"NDJSON files have been in one status for more than "
+                        f"{own.stuck_after_minutes} minutes."
+                    ),
+                ),
+            )
         return (
+            ThresholdAlarm(
+                subject=names.state_manager,
+                what="batch-age",
+                metric=(metrics.OLDEST_PENDING_SECONDS, state),
+                statistic="Maximum",
+                minutes=HEALTH_ALARM_MINUTES,
+                threshold=late,
+                description=(
+                    f"The oldest pending NDJSON file has waited more than {late} s: its batch "
+                    "should have shipped (the sweeper is not running, or cannot write)."
+                ),
+            ),
+            *stuck,
             RatioAlarm(
                 subject=names.builder,
                 what="quarantined-files",

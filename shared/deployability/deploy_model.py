@@ -92,6 +92,9 @@ FEATURES: dict[tuple[str, str], Feature] = {
         "capacity providers", has("CapacityProviderConfig"), False
     ),
     ("AWS::Lambda::Function", "lambda:GetLayerVersion"): Feature("layers", has("Layers"), True),
+    ("AWS::Lambda::EventSourceMapping", "kms:*"): Feature(
+        "filter criteria encrypted with a customer key", has("KmsKeyArn"), False
+    ),
     ("AWS::S3::Bucket", "s3tables:*"): Feature(
         "metadata tables",
         lambda p: (

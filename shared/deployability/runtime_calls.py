@@ -208,8 +208,12 @@ def _topic_keys(stage: StageTemplates, calls: Sequence[RuntimeCall]) -> Iterator
             continue
         key = stage.resolve(key_id, topic.stack)
         key_arn = key if str(key).startswith("arn:") else _key_arn(stage, topic, key)
+        # SNS calls KMS for the publisher: the request carries kms:ViaService
+        through_sns = {"kms:ViaService": f"sns.{topic.stack.region}.amazonaws.com"}
         for action in ("kms:GenerateDataKey", "kms:Decrypt"):
-            yield RuntimeCall(call.owner, call.role_arn, Request(action, key_arn))
+            yield RuntimeCall(
+                call.owner, call.role_arn, Request(action, key_arn, context=through_sns)
+            )
 
 
 def _key_arn(stage: StageTemplates, topic: Resource, key_id: Any) -> str:

@@ -42,6 +42,7 @@ KINDS: dict[str, Kind] = {
     "AWS::IAM::Policy": Kind(None, None, "PolicyName"),
     "AWS::Lambda::Function": Kind("lambda", "function", "FunctionName"),
     "AWS::Lambda::LayerVersion": Kind("lambda", "layerversion", "LayerName", ref="arn"),
+    "AWS::Lambda::EventSourceMapping": Kind("lambda", "eventsourcemapping", None, ref="id"),
     "AWS::Glue::Database": Kind("glue", "database", "DatabaseInput.Name"),
     "AWS::Glue::Job": Kind("glue", "job", "Name"),
     "AWS::Glue::SecurityConfiguration": Kind(None, None, "Name"),
@@ -166,7 +167,8 @@ class StageTemplates:
         return generated.lower() if resource.type == "AWS::S3::Bucket" else generated
 
     def key_id(self, resource: Resource) -> str:
-        """A stand-in for the id KMS gives a key (stable per resource)."""
+        """A stand-in for the id the service gives a resource without a name (a KMS key, an
+        event source mapping), stable per resource."""
         return str(uuid.uuid5(uuid.NAMESPACE_URL, resource.path))
 
     def arn(self, resource: Resource) -> str:
@@ -175,7 +177,7 @@ class StageTemplates:
         if kind is None or kind.service is None or kind.resource_type is None:
             raise UnresolvedValueError(f"{resource.path}: {resource.type} has no ARN of its own")
         stack = resource.stack
-        if resource.type == "AWS::KMS::Key":
+        if kind.name is None:
             name = self.key_id(resource)
         else:
             name = self.name(resource).removeprefix("alias/")

@@ -28,7 +28,7 @@ from shared.monitoring.definition import monitoring
 from shared.monitoring.job_states import FINISHED_STATES
 from shared.monitoring.metric_math import lambda_metric, percent, platform_metric, queue_depth
 from shared.naming import StageNaming
-from shared.registry import RatioAlarm, Widget
+from shared.registry import RatioAlarm, ThresholdAlarm, Widget
 
 MONITOR_MODULES = ("shared.metrics",)
 
@@ -46,7 +46,7 @@ class MonitoringStack(Stack):
         naming: StageNaming,
         settings: StageSettings,
         applications: Sequence[Definition],
-        alarms: Sequence[RatioAlarm] = (),
+        alarms: Sequence[RatioAlarm | ThresholdAlarm] = (),
         widgets: Sequence[Widget] = (),
         **kwargs: Any,
     ) -> None:
@@ -108,7 +108,10 @@ class MonitoringStack(Stack):
             if function_job.emits_row_metrics:
                 self._rows_alarm(function_job.function_name)
         for alarm in alarms:
-            self._ratio_alarm(alarm)
+            if isinstance(alarm, RatioAlarm):
+                self._ratio_alarm(alarm)
+            else:
+                self._threshold_alarm(alarm)
         self._dashboard(applications, [monitor], widgets)
 
     # The run monitor
@@ -266,6 +269,18 @@ class MonitoringStack(Stack):
             queue_depth(dead_letter_queue),
             threshold=0,
             description=f"Events {function_name} could not handle; nothing is lost.",
+        )
+
+    def _threshold_alarm(self, alarm: ThresholdAlarm) -> None:
+        name, dimensions = alarm.metric
+        self._alarm(
+            alarm.subject,
+            alarm.what,
+            platform_metric(
+                name, dict(dimensions), Duration.minutes(alarm.minutes), alarm.statistic
+            ),
+            threshold=alarm.threshold,
+            description=alarm.description,
         )
 
     def _ratio_alarm(self, alarm: RatioAlarm) -> None:

@@ -19,7 +19,11 @@ MAX_MODULE_LINES = 400
 
 
 def test_the_registry_holds_the_shipped_applications():
-    assert [app.name for app in registered()] == ["file-processor", "legislators"]
+    assert [app.name for app in registered()] == [
+        "file-processor",
+        "legislators",
+        "ndjson-batching",
+    ]
 
 
 def test_a_misregistered_application_is_refused(monkeypatch):

@@ -61,7 +61,7 @@ class Merged:
 
 def read_lines(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
     """``(file index, line number, text)`` of every non-blank line of the staged files."""
-    whole = spark.read.option("wholetext", True).text(list(paths))
+    whole = spark.read.text(list(paths), wholetext=True)
     indexed = whole.select(
         F.regexp_extract(F.input_file_name(), INDEX_PATTERN, 1).cast("int").alias(FILE_INDEX),
         F.posexplode(F.split("value", "\n")).alias("position", TEXT),
@@ -126,7 +126,13 @@ def conform(
                 source.isNotNull() & cast.isNull(),
                 F.concat(
                     F.lit(f"field {column.name}: value "),
-                    F.substring(F.to_json(F.struct(source.alias("v"))), 6, SHOWN_CHARS),
+                    F.substring(
+                        F.regexp_extract(
+                            F.to_json(F.struct(source.alias("v"))), r"^\{\"v\":(.*)\}$", 1
+                        ),
+                        1,
+                        SHOWN_CHARS,
+                    ),
                     F.lit(f" is not {column.type} (the table's type)"),
                 ),
             )

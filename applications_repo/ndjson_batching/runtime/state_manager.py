@@ -147,7 +147,12 @@ def act(event: Mapping[str, Any], aws: Clients, config: StateConfig, owner: str)
         )
         _count(own.MANIFESTS_WRITTEN, len(manifests))
         _count(own.FILES_MANIFESTED, sum(len(m.files) for m in manifests))
-        return {"released": released, "manifests": [m.key for m in manifests]}
+        waited = oldest_pending_seconds(aws.tracking)
+        return {
+            "released": released,
+            "manifests": [m.key for m in manifests],
+            "oldest_pending_seconds": waited,
+        }
     if action == "health":
         return health(aws, config)
     raise UnknownActionError(f"action {action!r}: expected one of {', '.join(ACTIONS)}")
@@ -242,12 +247,8 @@ def health(aws: Clients, config: StateConfig) -> dict[str, Any]:
         s.value: sum(1 for item in aws.tracking.in_status(s) if item["updated_at"] < before)
         for s in IN_FLIGHT
     }
-    oldest = next(aws.tracking.in_status(FileStatus.PENDING, limit=1), None)
-    oldest_seconds = (millis(now) - oldest[ARRIVED]) / 1000 if oldest else 0
+    oldest_seconds = oldest_pending_seconds(aws.tracking)
     _count(own.STUCK_FILES, sum(stuck.values()))
-    metrics.add_metric(
-        name=own.OLDEST_PENDING_SECONDS, unit=MetricUnit.Seconds, value=oldest_seconds
-    )
     if any(stuck.values()):
         aws.sns.publish(
             TopicArn=config.alerts_topic_arn,
@@ -261,6 +262,14 @@ def health(aws: Clients, config: StateConfig) -> dict[str, Any]:
             ),
         )
     return {"stuck": stuck, "oldest_pending_seconds": oldest_seconds}
+
+
+def oldest_pending_seconds(tracking: TrackingTable) -> float:
+    """How long the oldest pending file has waited (published: the batch-age alarm)."""
+    oldest = next(tracking.in_status(FileStatus.PENDING, limit=1), None)
+    waited = (millis(clock.now()) - oldest[ARRIVED]) / 1000 if oldest else 0.0
+    metrics.add_metric(name=own.OLDEST_PENDING_SECONDS, unit=MetricUnit.Seconds, value=waited)
+    return waited
 
 
 def _shown(item: Mapping[str, Any]) -> dict[str, Any]:

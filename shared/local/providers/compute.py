@@ -131,6 +131,8 @@ def event_source_mapping(ctx: DeployContext, resource: Resource, props: Properti
         "EventSourceArn": props["EventSourceArn"],
     }
     arguments |= {key: props[key] for key in MAPPING_SETTINGS if key in props}
+    if tags := props.tags():
+        arguments["Tags"] = tags
     mapping = ctx.client("lambda").create_event_source_mapping(**arguments)
     return Created(mapping["UUID"], {"Id": mapping["UUID"]})
 
