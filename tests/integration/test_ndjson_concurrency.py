@@ -6,14 +6,18 @@ statuses follow the lifecycle, and every invalid file is quarantined with its re
 
 from __future__ import annotations
 
+import io
+import itertools
 import random
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
+import pyarrow.parquet as pq
 import pytest
 
 from applications_repo.ndjson_batching.batching import BatchRules, flush, release_expired
@@ -32,10 +36,21 @@ VALID_FILES = 48
 INVALID_FILES = 6
 BUILDERS = 6
 ROWS_PER_FILE = 20
+DEATH_RATE = 0.25
+TWICE_RATE = 0.3
 RULES = BatchRules(max_files=10, max_bytes=10**9, max_age_seconds=30, lease_seconds=60)
+CONFIG = builder.BuilderConfig(
+    input_bucket=NAMES.input_bucket,
+    manifest_bucket=NAMES.manifest_bucket,
+    tracking_table=NAMES.tracking_table,
+    min_file_bytes=100,
+    max_file_bytes=10**6,
+    validated_lines=5,
+    rules=RULES,
+)
 
 
-class BuilderDied(RuntimeError):
+class BuilderDiedError(RuntimeError):
     """The builder's sandbox ends here (a timeout, an out-of-memory kill)."""
 
 
@@ -44,16 +59,33 @@ class DyingS3:
 
     def __init__(self, s3: Any, rng: random.Random, rate: float) -> None:
         self._s3, self._rng, self._rate = s3, rng, rate
-        self.deaths = 0
 
     def put_object(self, **kwargs: Any) -> Any:
         if kwargs["Bucket"] == NAMES.manifest_bucket and self._rng.random() < self._rate:
-            self.deaths += 1
-            raise BuilderDied("killed after moving its files, before writing its manifest")
+            raise BuilderDiedError("killed after moving its files, before writing its manifest")
         return self._s3.put_object(**kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._s3, name)
+
+
+@dataclass
+class Arrivals:
+    """The file events, as the queue would hand them to the builders."""
+
+    events: list[dict] = field(default_factory=list)
+    ready: threading.Condition = field(default_factory=threading.Condition)
+    done: threading.Event = field(default_factory=threading.Event)
+    expected_ids: set[int] = field(default_factory=set)
+
+    def take(self, count: int) -> list[dict] | None:
+        """Up to ``count`` events; ``None`` once every file has arrived and been taken."""
+        with self.ready:
+            while not self.events and not self.done.is_set():
+                self.ready.wait(0.1)
+            if not self.events:
+                return None
+            return [self.events.pop(0) for _ in range(min(count, len(self.events)))]
 
 
 @pytest.fixture
@@ -68,106 +100,104 @@ def local_aws():
         yield aws
 
 
-def config() -> builder.BuilderConfig:
-    return builder.BuilderConfig(
-        input_bucket=NAMES.input_bucket,
-        manifest_bucket=NAMES.manifest_bucket,
-        tracking_table=NAMES.tracking_table,
-        min_file_bytes=100,
-        max_file_bytes=10**6,
-        validated_lines=5,
-        rules=RULES,
-    )
-
-
 def tracking_table() -> TrackingTable:
-    return TrackingTable(
-        boto3.resource("dynamodb", region_name=NAMING.region).Table(NAMES.tracking_table)
+    resource = boto3.resource("dynamodb", region_name=NAMING.region)
+    return TrackingTable(resource.Table(NAMES.tracking_table))
+
+
+def upload_files(s3: Any, arrivals: Arrivals, rng: random.Random) -> None:
+    """Files keep arriving while the builders run; some events come twice, out of order."""
+    order = [("valid", i) for i in range(VALID_FILES)] + [
+        ("invalid", i) for i in range(INVALID_FILES)
+    ]
+    rng.shuffle(order)
+    for kind, index in order:
+        key = f"in/{kind}-{index:03d}.ndjson"
+        if kind == "valid":
+            body = ndjson(ROWS_PER_FILE, start=index * ROWS_PER_FILE)
+            arrivals.expected_ids.update(range(index * ROWS_PER_FILE, (index + 1) * ROWS_PER_FILE))
+        else:
+            body = b'{"ok": 1}\nthis line is not JSON\n' + b" " * 200
+        put = s3.put_object(Bucket=NAMES.input_bucket, Key=key, Body=body)
+        event = object_created_event(
+            bucket=NAMES.input_bucket,
+            key=key,
+            size=len(body),
+            version_id=put["VersionId"],
+            account=NAMING.account,
+            region=NAMING.region,
+        )
+        with arrivals.ready:
+            arrivals.events.append(event)
+            if rng.random() < TWICE_RATE:
+                arrivals.events.insert(rng.randrange(len(arrivals.events) + 1), event)
+            arrivals.ready.notify_all()
+        time.sleep(0.005)
+    arrivals.done.set()
+
+
+def run_builder(number: int, arrivals: Arrivals, deaths: Counter, errors: list) -> None:
+    """One builder: takes events three at a time, tracks them, ships what is ready."""
+    rng = random.Random(SEED + number)
+    aws = builder.Clients(
+        DyingS3(boto3.client("s3", region_name=NAMING.region), rng, DEATH_RATE), tracking_table()
     )
+    try:
+        while (events := arrivals.take(3)) is not None:
+            for event in events:
+                builder.track_object(event, aws, CONFIG)
+            try:
+                flush(
+                    aws.tracking,
+                    aws.s3,
+                    NAMES.manifest_bucket,
+                    RULES,
+                    owner=f"builder-{number}-{rng.random()}",
+                    clock=clock.now,
+                )
+            except BuilderDiedError:
+                deaths[number] += 1
+    except BaseException as error:  # the test's own failure, reported by the test
+        errors.append(error)
+
+
+def all_manifests(s3: Any) -> list[Manifest]:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=NAMES.manifest_bucket)
+    return [
+        Manifest.from_json(s3.get_object(Bucket=NAMES.manifest_bucket, Key=o["Key"])["Body"].read())
+        for page in pages
+        for o in page.get("Contents", [])
+    ]
+
+
+def output_ids(s3: Any) -> list[int]:
+    ids: list[int] = []
+    pages = s3.get_paginator("list_objects_v2").paginate(
+        Bucket=NAMES.output_bucket, Prefix="merged-parquet-"
+    )
+    for page in pages:
+        for item in page.get("Contents", []):
+            body = s3.get_object(Bucket=NAMES.output_bucket, Key=item["Key"])["Body"].read()
+            ids += pq.read_table(io.BytesIO(body), columns=["id"]).column("id").to_pylist()
+    return ids
 
 
 def test_every_file_in_exactly_one_manifest_and_one_output(local_aws, spark, tmp_path: Path):
-    rng = random.Random(SEED)
     s3 = local_aws.client("s3")
-    arrivals: list[dict] = []
-    arriving = threading.Condition()
-    done_arriving = threading.Event()
-    expected_ids: set[int] = set()
-
-    def upload_files() -> None:
-        """Files keep arriving while the builders run; some events twice, out of order."""
-        order = [("valid", i) for i in range(VALID_FILES)] + [
-            ("invalid", i) for i in range(INVALID_FILES)
-        ]
-        rng.shuffle(order)
-        for kind, index in order:
-            key = f"in/{kind}-{index:03d}.ndjson"
-            if kind == "valid":
-                body = ndjson(ROWS_PER_FILE, start=index * ROWS_PER_FILE)
-                expected_ids.update(range(index * ROWS_PER_FILE, (index + 1) * ROWS_PER_FILE))
-            else:
-                body = b'{"ok": 1}\nthis line is not JSON\n' + b" " * 200
-            put = s3.put_object(Bucket=NAMES.input_bucket, Key=key, Body=body)
-            event = object_created_event(
-                bucket=NAMES.input_bucket,
-                key=key,
-                size=len(body),
-                version_id=put["VersionId"],
-                account=NAMING.account,
-                region=NAMING.region,
-            )
-            with arriving:
-                arrivals.append(event)
-                if rng.random() < 0.3:
-                    arrivals.insert(rng.randrange(len(arrivals) + 1), event)  # twice, anywhere
-                arriving.notify_all()
-            time.sleep(0.005)
-        done_arriving.set()
-        with arriving:
-            arriving.notify_all()
-
-    deaths = Counter()
-    errors: list[BaseException] = []
-
-    def run_builder(number: int) -> None:
-        own_rng = random.Random(SEED + number)
-        aws = builder.Clients(
-            DyingS3(boto3.client("s3", region_name=NAMING.region), own_rng, rate=0.25),
-            tracking_table(),
-        )
-        try:
-            while True:
-                with arriving:
-                    while not arrivals and not done_arriving.is_set():
-                        arriving.wait(0.1)
-                    if not arrivals and done_arriving.is_set():
-                        return
-                    batch = [arrivals.pop(0) for _ in range(min(3, len(arrivals)))]
-                for event in batch:
-                    builder.track_object(event, aws, config())
-                try:
-                    flush(
-                        aws.tracking,
-                        aws.s3,
-                        NAMES.manifest_bucket,
-                        RULES,
-                        owner=f"builder-{number}-{own_rng.random()}",
-                        clock=clock.now,
-                    )
-                except BuilderDied:
-                    deaths[number] += 1
-        except BaseException as error:  # the test's own failure, shown below
-            errors.append(error)
-
-    threads = [threading.Thread(target=upload_files)] + [
-        threading.Thread(target=run_builder, args=(n,)) for n in range(BUILDERS)
+    arrivals, deaths, errors = Arrivals(), Counter(), []
+    threads = [
+        threading.Thread(target=upload_files, args=(s3, arrivals, random.Random(SEED))),
+        *(
+            threading.Thread(target=run_builder, args=(n, arrivals, deaths, errors))
+            for n in range(BUILDERS)
+        ),
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
     assert not errors, errors
-    assert sum(deaths.values()) > 0, "no builder died: the test shows nothing about recovery"
+    assert sum(deaths.values()) > 0, "no builder died: the run shows nothing about recovery"
 
     # the sweeper, as its schedule runs it: once the leases have expired and the batches are
     # old (on the stage's clock, which the builders' tracking used too)
@@ -175,18 +205,12 @@ def test_every_file_in_exactly_one_manifest_and_one_output(local_aws, spark, tmp
     later = clock.now() + RULES.lease_seconds + RULES.max_age_seconds + 1
     release_expired(tracking, s3, NAMES.manifest_bucket, clock=lambda: later)
     flush(tracking, s3, NAMES.manifest_bucket, RULES, owner="sweeper", clock=lambda: later)
-    left = list(tracking.in_status(FileStatus.PENDING))
-    assert not left, [(i["key"], i["history"], i.get("lease_expires")) for i in left][:3]
+    assert tracking.count(FileStatus.PENDING) == 0
 
-    manifests = [
-        Manifest.from_json(s3.get_object(Bucket=NAMES.manifest_bucket, Key=o["Key"])["Body"].read())
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=NAMES.manifest_bucket)
-        for o in page.get("Contents", [])
-    ]
+    manifests = all_manifests(s3)
     in_manifests = Counter(f.key for m in manifests for f in m.files)
     assert sorted(in_manifests) == sorted(f"in/valid-{i:03d}.ndjson" for i in range(VALID_FILES))
     assert set(in_manifests.values()) == {1}, "a file is in two manifests"
-
     quarantined = list(tracking.in_status(FileStatus.QUARANTINED))
     assert sorted(i["key"] for i in quarantined) == sorted(
         f"in/invalid-{i:03d}.ndjson" for i in range(INVALID_FILES)
@@ -195,41 +219,24 @@ def test_every_file_in_exactly_one_manifest_and_one_output(local_aws, spark, tmp
 
     glue = local_aws.client("glue")
     for index, manifest in enumerate(manifests):
-        process_batch(
-            spark,
-            Batch(
-                manifest=manifest,
-                run_id=f"jr_{index:04d}",
-                output_bucket=NAMES.output_bucket,
-                target_bytes=128 << 20,
-                s3=s3,
-                glue=glue,
-                database=NAMING.database,
-                tracking=tracking,
-                storage=StagedS3Storage(s3, tmp_path / str(index)),
-            ),
+        batch = Batch(
+            manifest=manifest,
+            run_id=f"jr_{index:04d}",
+            output_bucket=NAMES.output_bucket,
+            target_bytes=128 << 20,
+            s3=s3,
+            glue=glue,
+            database=NAMING.database,
+            tracking=tracking,
+            storage=StagedS3Storage(s3, tmp_path / str(index)),
         )
-    ids = read_output_ids(s3)
+        process_batch(spark, batch)
+    ids = output_ids(s3)
     assert len(ids) == len(set(ids)), "a row was written twice"
-    assert set(ids) == expected_ids
+    assert set(ids) == arrivals.expected_ids
     completed = list(tracking.in_status(FileStatus.COMPLETED))
     assert len(completed) == VALID_FILES
     for item in completed + quarantined:
         history = [FileStatus(h["status"]) for h in item["history"]]
-        for before, after in zip(history, history[1:], strict=False):
+        for before, after in itertools.pairwise(history):
             assert before in ALLOWED[after], f"{item['key']}: {before} -> {after}"
-
-
-def read_output_ids(s3: Any) -> list[int]:
-    import io  # noqa: PLC0415
-
-    import pyarrow.parquet as pq  # noqa: PLC0415
-
-    ids: list[int] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(
-        Bucket=NAMES.output_bucket, Prefix="merged-parquet-"
-    ):
-        for item in page.get("Contents", []):
-            body = s3.get_object(Bucket=NAMES.output_bucket, Key=item["Key"])["Body"].read()
-            ids += pq.read_table(io.BytesIO(body), columns=["id"]).column("id").to_pylist()
-    return ids

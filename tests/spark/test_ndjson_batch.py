@@ -60,7 +60,9 @@ def manifest_of(aws, files: dict[str, bytes]) -> Manifest:
     return manifest
 
 
-def run_batch(spark, aws, manifest: Manifest, tmp_path: Path, run_id: str, target_bytes=128 << 20):
+def run_batch(
+    spark, aws, manifest: Manifest, tmp_path: Path, run_id: str, *, target_bytes=128 << 20
+):
     s3, glue, tracking = aws
     batch = Batch(
         manifest=manifest,
@@ -139,7 +141,7 @@ def test_a_manifest_becomes_one_parquet_dataset_and_its_rejects(spark, aws, tmp_
 
 
 def test_the_schema_rule_within_a_batch_and_across_batches(spark, aws, tmp_path):
-    s3, glue, tracking = aws
+    s3, glue, _ = aws
     first = manifest_of(
         aws,
         {
@@ -245,7 +247,7 @@ def test_a_file_whose_object_changed_fails_and_the_others_complete(spark, aws, t
 
 
 def test_files_another_manifest_owns_are_left_alone(spark, aws, tmp_path):
-    s3, _, tracking = aws
+    _, _, tracking = aws
     manifest = manifest_of(aws, {"in/a.ndjson": ndjson(5)})
     [file] = manifest.files
     tracking.move(
