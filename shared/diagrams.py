@@ -209,6 +209,25 @@ def draw_data_flow(config: PlatformConfig, stage: StageName, out: Path) -> None:
                             function >> Edge(label="StartJobRun") >> job
                         for runner, _ in function_jobs:
                             function >> Edge(label="Invoke (Event)") >> runner
+                    for queue_handler in definition.queue_handlers:
+                        uploads = User(f"uploads to {queue_handler.bucket}")
+                        function = Lambda(queue_handler.function_name)
+                        (
+                            uploads
+                            >> Bucket(queue_handler.bucket)
+                            >> Eventbridge("Object Created")
+                            >> SQS(queue_handler.queue)
+                            >> Edge(label="batches")
+                            >> function
+                        )
+                        dead_letters = SQS(queue_handler.dead_letter_queue)
+                        function >> Edge(style="dashed", label="after receives") >> dead_letters
+                    for own_function in definition.functions:
+                        (
+                            Lambda(own_function.function_name)
+                            >> Edge(style="dashed", label="failed schedules")
+                            >> SQS(own_function.dead_letter_queue)
+                        )
                     for job in jobs:
                         job >> output
                         job >> Edge(label="tables, partitions") >> catalog

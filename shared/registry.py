@@ -110,7 +110,8 @@ class InputState:
         run_id: the job run that processed it.
         rows_read, rows_written, rows_rejected: its rows, where they are counted.
         output: where its rows went (a key of the output bucket).
-        note: what else there is to know (its batch, its reason).
+        note: what else there is to know (its statuses, its reason).
+        batch: the batch it went with (a manifest's key).
         failed: it failed.
         in_flight: it is still on its way (waiting for its batch, being processed).
     """
@@ -122,6 +123,7 @@ class InputState:
     rows_rejected: int | None = None
     output: str = ""
     note: str = ""
+    batch: str = ""
     failed: bool = False
     in_flight: bool = False
 

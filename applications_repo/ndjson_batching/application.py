@@ -212,6 +212,7 @@ class NdjsonBatching(Application):
             rows_rejected=rejected,
             output=item.get("output", "").removeprefix(f"s3://{names.output_bucket}/"),
             note=note,
+            batch=item.get("manifest_key", ""),
             failed=status is FileStatus.FAILED,
             in_flight=status in IN_FLIGHT,
         )

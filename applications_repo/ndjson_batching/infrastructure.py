@@ -30,6 +30,7 @@ from shared.constructs.glue_job import GlueSparkJob
 from shared.constructs.logging import LogsKey, own_provider_log_groups
 from shared.constructs.shared_roles import allow, attach_to_role
 from shared.glue.catalog import CATALOG_ACTIONS
+from shared.naming import TEST_PREFIX
 from shared.registry import AppContext
 
 STARTER_MEMORY_MB = 128
@@ -148,6 +149,11 @@ class NdjsonBatchingStack(Stack):
                     [n.glue_job_arn(names.job)],
                 ),
                 allow(
+                    "UploadTestFiles",
+                    ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                    [f"{n.bucket_arn(names.input_bucket)}/{TEST_PREFIX}*"],
+                ),
+                allow(
                     "ReadTracking",
                     ["dynamodb:GetItem", "dynamodb:Query"],
                     [
@@ -156,4 +162,7 @@ class NdjsonBatchingStack(Stack):
                     ],
                 ),
             ],
+            wildcards=[f"{n.bucket_arn(names.input_bucket)}/{TEST_PREFIX}*"],
+            reason="The post-deploy tests upload and remove their files only under the "
+            f"{TEST_PREFIX} prefix of the input bucket.",
         )

@@ -38,6 +38,7 @@ class SummaryRow:
     note: str = ""
     app: str = ""
     failed: bool = False
+    batch: str = ""
     """Failed although its state is its application's own word (``QUARANTINED`` is not)."""
 
     def to_json(self) -> dict[str, Any]:
@@ -53,6 +54,7 @@ class SummaryRow:
             "output": self.output,
             "seconds": self.seconds,
             "note": self.note,
+            "batch": self.batch,
         }
 
 

@@ -59,6 +59,7 @@ def summary(
                     None,
                     state.note,
                     failed=state.failed or state.in_flight,
+                    batch=state.batch,
                 )
             )
         elif delivery is None:

@@ -85,6 +85,7 @@ def test_gdp_run_for_one_application_prints_one_json_object_per_input(tmp_path):
         "output",
         "seconds",
         "note",
+        "batch",
     ]
     assert (row["app"], row["input"], row["state"], row["rows_written"]) == (
         "file-processor",

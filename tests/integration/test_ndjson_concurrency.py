@@ -37,6 +37,7 @@ INVALID_FILES = 6
 BUILDERS = 6
 ROWS_PER_FILE = 20
 DEATH_RATE = 0.25
+CERTAIN_DEATHS = 2
 TWICE_RATE = 0.3
 RULES = BatchRules(max_files=10, max_bytes=10**9, max_age_seconds=30, lease_seconds=60)
 CONFIG = builder.BuilderConfig(
@@ -54,14 +55,31 @@ class BuilderDiedError(RuntimeError):
     """The builder's sandbox ends here (a timeout, an out-of-memory kill)."""
 
 
-class DyingS3:
-    """An S3 client whose manifest writes kill the builder with probability ``rate``."""
+@dataclass
+class Deaths:
+    """Which manifest writes kill their builder: the first ``certain`` of the run, then each
+    with probability ``rate`` (seeded), so that every run shows recovery."""
 
-    def __init__(self, s3: Any, rng: random.Random, rate: float) -> None:
-        self._s3, self._rng, self._rate = s3, rng, rate
+    certain: int
+    rate: float
+    count: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def strike(self, rng: random.Random) -> bool:
+        with self.lock:
+            dies = self.count < self.certain or rng.random() < self.rate
+            self.count += dies
+            return dies
+
+
+class DyingS3:
+    """An S3 client whose manifest writes may kill the builder (``Deaths``)."""
+
+    def __init__(self, s3: Any, rng: random.Random, deaths: Deaths) -> None:
+        self._s3, self._rng, self._deaths = s3, rng, deaths
 
     def put_object(self, **kwargs: Any) -> Any:
-        if kwargs["Bucket"] == NAMES.manifest_bucket and self._rng.random() < self._rate:
+        if kwargs["Bucket"] == NAMES.manifest_bucket and self._deaths.strike(self._rng):
             raise BuilderDiedError("killed after moving its files, before writing its manifest")
         return self._s3.put_object(**kwargs)
 
@@ -136,11 +154,11 @@ def upload_files(s3: Any, arrivals: Arrivals, rng: random.Random) -> None:
     arrivals.done.set()
 
 
-def run_builder(number: int, arrivals: Arrivals, deaths: Counter, errors: list) -> None:
+def run_builder(number: int, arrivals: Arrivals, deaths: Deaths, errors: list) -> None:
     """One builder: takes events three at a time, tracks them, ships what is ready."""
     rng = random.Random(SEED + number)
     aws = builder.Clients(
-        DyingS3(boto3.client("s3", region_name=NAMING.region), rng, DEATH_RATE), tracking_table()
+        DyingS3(boto3.client("s3", region_name=NAMING.region), rng, deaths), tracking_table()
     )
     try:
         while (events := arrivals.take(3)) is not None:
@@ -156,7 +174,7 @@ def run_builder(number: int, arrivals: Arrivals, deaths: Counter, errors: list) 
                     clock=clock.now,
                 )
             except BuilderDiedError:
-                deaths[number] += 1
+                continue  # the next invocation is a new builder
     except BaseException as error:  # the test's own failure, reported by the test
         errors.append(error)
 
@@ -184,7 +202,7 @@ def output_ids(s3: Any) -> list[int]:
 
 def test_every_file_in_exactly_one_manifest_and_one_output(local_aws, spark, tmp_path: Path):
     s3 = local_aws.client("s3")
-    arrivals, deaths, errors = Arrivals(), Counter(), []
+    arrivals, deaths, errors = Arrivals(), Deaths(CERTAIN_DEATHS, DEATH_RATE), []
     threads = [
         threading.Thread(target=upload_files, args=(s3, arrivals, random.Random(SEED))),
         *(
@@ -197,7 +215,7 @@ def test_every_file_in_exactly_one_manifest_and_one_output(local_aws, spark, tmp
     for thread in threads:
         thread.join(timeout=120)
     assert not errors, errors
-    assert sum(deaths.values()) > 0, "no builder died: the run shows nothing about recovery"
+    assert deaths.count >= CERTAIN_DEATHS
 
     # the sweeper, as its schedule runs it: once the leases have expired and the batches are
     # old (on the stage's clock, which the builders' tracking used too)

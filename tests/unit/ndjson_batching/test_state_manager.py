@@ -12,14 +12,18 @@ from applications_repo.ndjson_batching.runtime import state_manager
 from applications_repo.ndjson_batching.tracking import FileStatus, TrackedFile
 from tests.unit.ndjson_batching.conftest import NAMES, ndjson
 
-NOW = datetime.now(UTC).timestamp()
-
 
 def act(stage, event: dict, **config) -> dict:
     return state_manager.act(event, stage.state_clients(), stage.state_config(**config), "test")
 
 
-def tracked(stage, key: str, body: bytes = b"", status=FileStatus.PENDING, at=NOW) -> TrackedFile:
+def now() -> float:
+    return datetime.now(UTC).timestamp()
+
+
+def tracked(
+    stage, key: str, body: bytes = b"", status=FileStatus.PENDING, at: float | None = None
+) -> TrackedFile:
     body = body or ndjson(3)
     put = stage.s3.put_object(Bucket=NAMES.input_bucket, Key=key, Body=body)
     file = TrackedFile(
@@ -30,9 +34,8 @@ def tracked(stage, key: str, body: bytes = b"", status=FileStatus.PENDING, at=NO
         len(body),
         datetime.now(UTC),
     )
-    assert stage.tracking.add(
-        file, at, status, reason="bad" if status is FileStatus.QUARANTINED else ""
-    )
+    reason = "bad" if status is FileStatus.QUARANTINED else ""
+    assert stage.tracking.add(file, now() if at is None else at, status, reason=reason)
     return file
 
 
@@ -49,15 +52,15 @@ def test_status_counts_every_status_and_lists_what_is_asked(stage):
 
 
 def test_sweep_ships_a_batch_whose_oldest_file_is_old_enough(stage):
-    tracked(stage, "old.ndjson", at=NOW - 61)
-    tracked(stage, "new.ndjson", at=NOW)
+    tracked(stage, "old.ndjson", at=now() - 61)
+    tracked(stage, "new.ndjson", at=now())
     answer = act(stage, {"action": "sweep"})
     assert len(answer["manifests"]) == 1
     assert stage.tracking.count(FileStatus.MANIFESTED) == 2
 
 
 def test_sweep_leaves_a_young_batch(stage):
-    tracked(stage, "new.ndjson", at=NOW)
+    tracked(stage, "new.ndjson", at=now())
     assert act(stage, {"action": "sweep"})["manifests"] == []
 
 
@@ -67,12 +70,12 @@ def test_retry_reruns_the_manifests_of_failed_and_stuck_files(stage):
         stage.tracking.move(
             file.item_key,
             FileStatus.MANIFESTED,
-            NOW - 3 * 3600 if file is not fresh else NOW,
+            now() - 3 * 3600 if file is not fresh else now(),
             manifest_id=None,
             set_fields={"manifest_id": manifest, "manifest_key": f"manifests/d/{manifest}.json"},
         )
-    stage.tracking.move(failed.item_key, FileStatus.PROCESSING, NOW, manifest_id="m-a")
-    stage.tracking.move(failed.item_key, FileStatus.FAILED, NOW, manifest_id="m-a", reason="boom")
+    stage.tracking.move(failed.item_key, FileStatus.PROCESSING, now(), manifest_id="m-a")
+    stage.tracking.move(failed.item_key, FileStatus.FAILED, now(), manifest_id="m-a", reason="boom")
     answer = act(stage, {"action": "retry"})
     assert sorted(r["manifest"] for r in answer["restarted"]) == [
         "manifests/d/m-a.json",
@@ -97,7 +100,7 @@ def test_requeue_makes_a_quarantined_file_pending_once_it_passes(stage):
 
 
 def test_health_alerts_when_files_are_stuck(stage):
-    tracked(stage, "stuck.ndjson", at=NOW - 3 * 3600)
+    tracked(stage, "stuck.ndjson", at=now() - 3 * 3600)
     sqs = boto3.client("sqs", region_name="us-east-1")  # the topic's subscriber
     url = sqs.create_queue(QueueName="alerts")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
@@ -112,7 +115,7 @@ def test_health_alerts_when_files_are_stuck(stage):
 
 
 def test_health_is_quiet_when_nothing_is_stuck(stage):
-    tracked(stage, "fresh.ndjson", at=NOW)
+    tracked(stage, "fresh.ndjson", at=now())
     assert act(stage, {"action": "health"})["stuck"] == {
         "pending": 0,
         "manifested": 0,
