@@ -4,11 +4,14 @@ schedules ticking on the local clock (the sweep ships a batch by age, as in AWS)
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from applications_repo.ndjson_batching.tracking import FileStatus
-from shared.cli.main import build_parser
 from shared.config import StageName
 from shared.local.stage import LocalStage
 from tests.integration.conftest import FAST_CLOCK
@@ -18,6 +21,7 @@ from tests.post_deploy.test_ndjson_batching import (  # noqa: F401 (collected he
 )
 
 pytestmark = pytest.mark.integration
+GDP = Path(sys.executable).parent / "gdp"
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +39,21 @@ def local_stage(platform_config, spark, tmp_path_factory, dev_assembly):
         yield stage
 
 
-def test_gdp_ndjson_drives_the_state_manager_of_the_stage(local_stage, capsys):
-    """``gdp ndjson status`` and ``requeue`` invoke the stage's state manager and print its
+def test_gdp_ndjson_drives_the_state_manager_of_the_stage(local_stage):
+    """``gdp ndjson status`` and ``requeue``, run as a user runs them against a kept local
+    stage (its endpoint in the environment), invoke the stage's state manager and print its
     answer."""
-    parser = build_parser()
-    args = parser.parse_args(["ndjson", "status", "--stage", "dev"])
-    assert args.handler(args) == 0
-    answer = json.loads(capsys.readouterr().out)
-    assert set(answer["counts"]) == {s.value for s in FileStatus}
-    args = parser.parse_args(["ndjson", "requeue", "--stage", "dev", "--key", "nothing.ndjson"])
-    assert args.handler(args) == 0
-    assert json.loads(capsys.readouterr().out) == {"requeued": [], "still_invalid": []}
+
+    def gdp(*arguments: str) -> dict:
+        done = subprocess.run(
+            [str(GDP), "ndjson", *arguments, "--stage", "dev"],
+            env={**os.environ, **local_stage.aws.environment},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    assert set(gdp("status")["counts"]) == {s.value for s in FileStatus}
+    assert gdp("requeue", "--key", "nothing.ndjson") == {"requeued": [], "still_invalid": []}
