@@ -73,6 +73,7 @@ def run_job(folder: Path, out: Path) -> None:
     from applications_repo.ndjson_batching.job.merge import (  # noqa: PLC0415
         data_only,
         file_count,
+        in_files,
         merge,
     )
     from shared.glue.session import get_spark  # noqa: PLC0415
@@ -80,17 +81,15 @@ def run_job(folder: Path, out: Path) -> None:
     spark = get_spark("bench-ndjson")
     paths = sorted(str(p) for p in folder.glob("*.ndjson"))
     merged = merge(spark, paths, None)
-    rows = merged.rows.cache()
-    total = rows.count()
+    total = sum(rows for rows, _ in merged.counts_by_file().values())
 
     def write_sample(sample) -> int:
         target = out.parent / f"{out.name}-sample"
         data_only(sample).write.mode("overwrite").parquet(str(target))
         return sum(p.stat().st_size for p in target.glob("*.parquet"))
 
-    files = file_count(rows, total, TARGET_FILE_BYTES, write_sample)
-    data_only(rows).repartition(files).write.mode("overwrite").parquet(str(out / "job"))
-    merged.rejects.count()
+    files = file_count(merged.rows, total, TARGET_FILE_BYTES, write_sample)
+    in_files(data_only(merged.rows), files).write.mode("overwrite").parquet(str(out / "job"))
 
 
 def run_duckdb(folder: Path, out: Path) -> None:

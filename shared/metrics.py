@@ -22,3 +22,20 @@ RUN_DURATION_RATIO = "JobRunDurationRatio"
 
 JOB_DIMENSION = "JobName"
 SERVICE_DIMENSION = "service"
+
+
+def publish_rows(cloudwatch, job_name: str, *, read: int, written: int, rejected: int) -> None:
+    """A finished run's rows read, written and rejected (dimension JobName), through a boto3
+    CloudWatch client."""
+    dimensions = [{"Name": JOB_DIMENSION, "Value": job_name}]
+    cloudwatch.put_metric_data(
+        Namespace=NAMESPACE,
+        MetricData=[
+            {"MetricName": name, "Dimensions": dimensions, "Value": value, "Unit": "Count"}
+            for name, value in (
+                (ROWS_READ, read),
+                (ROWS_WRITTEN, written),
+                (ROWS_REJECTED, rejected),
+            )
+        ],
+    )

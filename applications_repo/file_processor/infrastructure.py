@@ -26,6 +26,7 @@ from shared.constructs.functions import (
     function_target,
     handler_function,
     job_function,
+    object_created,
 )
 from shared.constructs.glue_job import GlueSparkJob
 from shared.constructs.logging import LogsKey, encrypted_log_group
@@ -318,14 +319,7 @@ class FileProcessorStack(Stack):
             "ObjectCreatedRule",
             rule_name=self.names.trigger_rule,
             description=f"Objects created in {handler.bucket}, outside its quarantine.",
-            event_pattern=events.EventPattern(
-                source=["aws.s3"],
-                detail_type=["Object Created"],
-                detail={
-                    "bucket": {"name": [handler.bucket]},
-                    "object": {"key": [{"anything-but": {"prefix": handler.excluded_prefix}}]},
-                },
-            ),
+            event_pattern=object_created(handler.bucket, excluded_prefix=handler.excluded_prefix),
         )
         rule.add_target(
             function_target(self.trigger, self.dead_letter_queue, max_event_age=EVENT_MAX_AGE)

@@ -26,7 +26,12 @@ from shared.application import (
     ServiceFunction,
 )
 from shared.compliance import acknowledge
-from shared.constructs.functions import dead_letter_queue, function_target, handler_function
+from shared.constructs.functions import (
+    dead_letter_queue,
+    function_target,
+    handler_function,
+    object_created,
+)
 from shared.constructs.logging import encrypted_log_group
 from shared.constructs.shared_roles import allow
 from shared.naming import QUARANTINE_PREFIX
@@ -154,14 +159,7 @@ def starter_function(stack: NdjsonBatchingStack, starter: ObjectCreatedHandler) 
         "ManifestCreatedRule",
         rule_name=names.manifest_rule,
         description=f"Manifests created in {starter.bucket}.",
-        event_pattern=events.EventPattern(
-            source=["aws.s3"],
-            detail_type=["Object Created"],
-            detail={
-                "bucket": {"name": [starter.bucket]},
-                "object": {"key": [{"prefix": MANIFEST_PREFIX}]},
-            },
-        ),
+        event_pattern=object_created(starter.bucket, prefix=MANIFEST_PREFIX),
     )
     rule.add_target(function_target(function, dead_letters, max_event_age=EVENT_MAX_AGE))
     return function

@@ -20,7 +20,7 @@ from applications_repo.ndjson_batching.tracking import (
     STATUS_INDEX,
 )
 from shared.application import QueueHandler
-from shared.constructs.functions import dead_letter_queue
+from shared.constructs.functions import dead_letter_queue, object_created
 from shared.constructs.secure_bucket import SecureBucket
 from shared.naming import QUARANTINE_PREFIX
 
@@ -129,14 +129,7 @@ def file_queue(stack: NdjsonBatchingStack, builder: QueueHandler) -> tuple[sqs.Q
         "FileCreatedRule",
         rule_name=stack.names.input_rule,
         description=f"Objects created in {builder.bucket}, outside its quarantine.",
-        event_pattern=events.EventPattern(
-            source=["aws.s3"],
-            detail_type=["Object Created"],
-            detail={
-                "bucket": {"name": [builder.bucket]},
-                "object": {"key": [{"anything-but": {"prefix": QUARANTINE_PREFIX}}]},
-            },
-        ),
+        event_pattern=object_created(builder.bucket, excluded_prefix=QUARANTINE_PREFIX),
     )
     rule.add_target(
         targets.SqsQueue(

@@ -5,6 +5,7 @@ state manager ship it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,23 @@ def _shown(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class FileRules:
+    """What a file must be: its size range, and how many first lines are checked."""
+
+    min_bytes: int
+    max_bytes: int
+    lines: int
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> FileRules:
+        return cls(
+            int(environ["MIN_FILE_BYTES"]),
+            int(environ["MAX_FILE_BYTES"]),
+            int(environ["VALIDATED_LINES"]),
+        )
+
+
+@dataclass(frozen=True)
 class Inspected:
     """An object version as the builder sees it: its size, ETag and version, and why it is
     not acceptable (``None`` when it is)."""
@@ -75,16 +93,7 @@ class Inspected:
     problem: str | None
 
 
-def inspect(
-    s3: Any,
-    bucket: str,
-    key: str,
-    version_id: str | None,
-    *,
-    min_bytes: int,
-    max_bytes: int,
-    lines: int,
-) -> Inspected:
+def inspect(s3: Any, bucket: str, key: str, version_id: str | None, rules: FileRules) -> Inspected:
     """Read the first ``HEAD_BYTES`` of the object version and check it (S3's errors, such
     as a version that is gone, are raised)."""
     extra = {"VersionId": version_id} if version_id else {}
@@ -92,7 +101,7 @@ def inspect(
     content_range = head.get("ContentRange")  # "bytes 0-65535/1234567"
     size = int(content_range.rsplit("/", 1)[1]) if content_range else int(head["ContentLength"])
     data = head["Body"].read()
-    problem = size_problem(size, min_bytes, max_bytes) or content_problem(
-        data, complete=len(data) >= size, lines=lines
+    problem = size_problem(size, rules.min_bytes, rules.max_bytes) or content_problem(
+        data, complete=len(data) >= size, lines=rules.lines
     )
     return Inspected(size, head["ETag"].strip('"'), head.get("VersionId") or version_id, problem)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Duration, Size
+from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -104,6 +106,22 @@ def handler_function(
         reserved_concurrent_executions=reserved_concurrency,
         environment=dict(handler.environment),
     )
+
+
+def object_created(
+    bucket: str, *, prefix: str | None = None, excluded_prefix: str | None = None
+) -> events.EventPattern:
+    """The EventBridge pattern of S3's "Object Created" events of ``bucket``: keys under
+    ``prefix`` only, or keys outside ``excluded_prefix``."""
+    key: list[dict[str, Any]] = []
+    if prefix is not None:
+        key.append({"prefix": prefix})
+    if excluded_prefix is not None:
+        key.append({"anything-but": {"prefix": excluded_prefix}})
+    detail: dict[str, Any] = {"bucket": {"name": [bucket]}}
+    if key:
+        detail["object"] = {"key": key}
+    return events.EventPattern(source=["aws.s3"], detail_type=["Object Created"], detail=detail)
 
 
 def function_target(

@@ -25,6 +25,7 @@ from applications_repo.ndjson_batching.job.batch import Batch, process_batch
 from applications_repo.ndjson_batching.manifest import Manifest
 from applications_repo.ndjson_batching.runtime import builder
 from applications_repo.ndjson_batching.tracking import ALLOWED, FileStatus, TrackingTable
+from applications_repo.ndjson_batching.validation import FileRules
 from shared import clock
 from shared.glue.storage import StagedS3Storage
 from shared.local.aws import LocalAws
@@ -44,9 +45,7 @@ CONFIG = builder.BuilderConfig(
     input_bucket=NAMES.input_bucket,
     manifest_bucket=NAMES.manifest_bucket,
     tracking_table=NAMES.tracking_table,
-    min_file_bytes=100,
-    max_file_bytes=10**6,
-    validated_lines=5,
+    files=FileRules(min_bytes=100, max_bytes=10**6, lines=5),
     rules=RULES,
 )
 

@@ -100,3 +100,17 @@ def test_project_only_retimes_into_the_existing_report(tmp_path, monkeypatch, ex
     report = json.loads((tmp_path / "results.json").read_text())
     assert report["results"] == [{"engine": "duckdb"}]
     assert report["project"] == [timing] and report["project_measured_at"]
+
+
+def test_the_ndjson_batch_is_seeded_and_named_as_the_job_stages_it(tmp_path, monkeypatch):
+    from benchmarks import ndjson  # noqa: PLC0415
+
+    monkeypatch.setattr(ndjson, "FILES", 3)
+    monkeypatch.setattr(ndjson, "FILE_BYTES", 20_000)
+    first = ndjson.generate(tmp_path / "a")
+    again = ndjson.generate(tmp_path / "b")
+    assert [p.name for p in first] == ["00000.ndjson", "00001.ndjson", "00002.ndjson"]
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in again]
+    lines = first[0].read_text().splitlines()
+    assert sum(len(line) + 1 for line in lines) >= 20_000
+    assert all(json.loads(line)["event_id"].startswith("000-") for line in lines)

@@ -99,17 +99,12 @@ def publish_row_metrics(cloudwatch, job_name: str, summary: RunSummary) -> None:
     """Rows read, written and rejected by a finished run (dimension JobName)."""
     if summary.status is not RunStatus.SUCCEEDED:
         return
-    dimensions = [{"Name": metrics.JOB_DIMENSION, "Value": job_name}]
-    cloudwatch.put_metric_data(
-        Namespace=metrics.NAMESPACE,
-        MetricData=[
-            {"MetricName": name, "Dimensions": dimensions, "Value": value, "Unit": "Count"}
-            for name, value in (
-                (metrics.ROWS_READ, summary.rows_read),
-                (metrics.ROWS_WRITTEN, summary.rows_written),
-                (metrics.ROWS_REJECTED, summary.rows_rejected),
-            )
-        ],
+    metrics.publish_rows(
+        cloudwatch,
+        job_name,
+        read=summary.rows_read,
+        written=summary.rows_written,
+        rejected=summary.rows_rejected,
     )
 
 

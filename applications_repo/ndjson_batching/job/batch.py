@@ -14,6 +14,7 @@ from applications_repo.ndjson_batching.job.merge import (
     catalog_columns,
     data_only,
     file_count,
+    in_files,
     merge,
     reject_frame,
     staged_name,
@@ -165,17 +166,20 @@ def _merge_and_commit(
         paths = list(pool.map(storage.spark_input, inputs))
     catalog = GlueCatalog(batch.glue, batch.database)
     merged = merge(spark, paths, catalog.columns(TABLE))
-    rows = merged.rows.cache()
-    result.lines, result.rows = merged.lines, rows.count()
-    counts = merged.counts_by_file()
-    result.rejected_lines = sum(rejected for _, rejected in counts.values())
-    parts = _write_rows(batch, rows, result.rows)
-    rejects = None
-    if result.rejected_lines:
-        sources = {i: (f.uri, f.version_id) for i, f in staged.items()}
-        rejects = _write_staged_json(batch, reject_frame(spark, merged.rejects, sources))
-    _commit(batch, catalog, rows=rows, parts=parts, rejects=rejects, result=result)
-    rows.unpersist()
+    try:
+        counts = merged.counts_by_file()
+        result.rows = sum(rows for rows, _ in counts.values())
+        result.rejected_lines = sum(rejected for _, rejected in counts.values())
+        result.lines = result.rows + result.rejected_lines
+        rows = merged.rows
+        parts = _write_rows(batch, rows, result.rows)
+        rejects = None
+        if result.rejected_lines:
+            sources = {i: (f.uri, f.version_id) for i, f in staged.items()}
+            rejects = _write_staged_json(batch, reject_frame(spark, merged.rejects, sources))
+        _commit(batch, catalog, rows=rows, parts=parts, rejects=rejects, result=result)
+    finally:
+        merged.release()
     for index, file in staged.items():
         records, rejected = counts.get(index, (0, 0))
         fields: dict[str, Any] = {
@@ -205,7 +209,7 @@ def _write_rows(batch: Batch, rows: DataFrame, total: int) -> list[str]:
     if not files:
         return []
     uri = join_uri(batch.staging, "rows")
-    data_only(rows).repartition(files).write.mode("overwrite").parquet(storage.spark_output(uri))
+    in_files(data_only(rows), files).write.mode("overwrite").parquet(storage.spark_output(uri))
     storage.after_spark_write(uri)
     return sorted(u for u in storage.list(uri) if not is_spark_side_file(u))
 

@@ -29,7 +29,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import boto3
 
@@ -103,23 +102,14 @@ def run(argv: Sequence[str]) -> BatchResult:
             storage=job_storage(s3, Path(workdir)),
         )
         result = process_batch(spark, batch)
-    _publish(aws.client("cloudwatch"), job_name, result)
-    return result
-
-
-def _publish(cloudwatch: Any, job_name: str, result: BatchResult) -> None:
-    dimensions = [{"Name": metrics.JOB_DIMENSION, "Value": job_name}]
-    cloudwatch.put_metric_data(
-        Namespace=metrics.NAMESPACE,
-        MetricData=[
-            {"MetricName": name, "Dimensions": dimensions, "Value": value, "Unit": "Count"}
-            for name, value in (
-                (metrics.ROWS_READ, result.lines),
-                (metrics.ROWS_WRITTEN, result.rows),
-                (metrics.ROWS_REJECTED, result.rejected_lines),
-            )
-        ],
+    metrics.publish_rows(
+        aws.client("cloudwatch"),
+        job_name,
+        read=result.lines,
+        written=result.rows,
+        rejected=result.rejected_lines,
     )
+    return result
 
 
 def report(argv: Sequence[str]) -> JobReport:

@@ -44,19 +44,33 @@ def staged_name(index: int) -> str:
 
 @dataclass(frozen=True)
 class Merged:
-    """A batch's rows and rejects, before they are written."""
+    """A batch's lines, parsed and conformed once (and kept: every use reads them again)."""
 
-    rows: DataFrame
-    rejects: DataFrame
-    lines: int
+    lines: DataFrame
+    columns: tuple[str, ...]
+
+    @property
+    def rows(self) -> DataFrame:
+        """The accepted lines' values, with their file and line."""
+        return self.lines.filter(F.col(REASON).isNull()).select(FILE_INDEX, LINE, *self.columns)
+
+    @property
+    def rejects(self) -> DataFrame:
+        """The rejected lines: file, line, reason and the start of the text."""
+        return self.lines.filter(F.col(REASON).isNotNull()).select(
+            FILE_INDEX, LINE, REASON, F.substring(TEXT, 1, SHOWN_CHARS).alias("value")
+        )
 
     def counts_by_file(self) -> dict[int, tuple[int, int]]:
-        """``file index -> (rows, rejected lines)``."""
-        counts: dict[int, list[int]] = {}
-        for frame, slot in ((self.rows, 0), (self.rejects, 1)):
-            for row in frame.groupBy(FILE_INDEX).count().collect():
-                counts.setdefault(row[FILE_INDEX], [0, 0])[slot] = row["count"]
-        return {index: (rows, rejected) for index, (rows, rejected) in counts.items()}
+        """``file index -> (rows, rejected lines)``, in one pass."""
+        counts = self.lines.groupBy(FILE_INDEX).agg(
+            F.count(F.when(F.col(REASON).isNull(), 1)).alias("rows"),
+            F.count(REASON).alias("rejected"),
+        )
+        return {row[FILE_INDEX]: (row["rows"], row["rejected"]) for row in counts.collect()}
+
+    def release(self) -> None:
+        self.lines.unpersist()
 
 
 def read_lines(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
@@ -76,38 +90,48 @@ def read_lines(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
 def merge(
     spark: SparkSession, paths: Sequence[str], table_columns: Sequence[CatalogColumn] | None
 ) -> Merged:
-    """Parse the staged files' lines and conform them to the table's columns."""
-    lines = read_lines(spark, paths).cache()
+    """Parse the staged files' lines and conform them to the table's columns: one frame of
+    every line with its values and, for a rejected line, the reason."""
     inferred = spark.read.json(list(paths)).schema
     fields = [f for f in inferred.fields if f.name != "_corrupt_record"]
     schema = T.StructType([*fields, T.StructField(CORRUPT, T.StringType())])
-    parsed = lines.withColumn(
-        "record",
-        F.from_json(TEXT, schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}),
-    )
+    record = F.from_json(TEXT, schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT})
+    parsed = read_lines(spark, paths).withColumn("record", record)
     is_object = F.trim(F.col(TEXT)).startswith("{")
-    reason = (
+    not_parsed = (
         F.when(~is_object, F.lit("not a JSON object"))
         .when(F.col(f"record.{CORRUPT}").isNotNull(), F.lit("not valid JSON"))
         .when(F.col("record").isNull(), F.lit("not valid JSON"))
     )
-    parsed = parsed.withColumn(REASON, reason)
-    rejects = parsed.filter(F.col(REASON).isNotNull()).select(
-        FILE_INDEX, LINE, REASON, F.substring(TEXT, 1, SHOWN_CHARS).alias("value")
+    values = parsed.select(
+        FILE_INDEX,
+        LINE,
+        TEXT,
+        not_parsed.alias(REASON),
+        *[F.col(f"record.`{f.name}`").alias(f.name) for f in fields],
     )
-    good = parsed.filter(F.col(REASON).isNull()).select(
-        FILE_INDEX, LINE, TEXT, *[F.col(f"record.`{f.name}`").alias(f.name) for f in fields]
+    columns, not_cast = conform(values.schema, table_columns or [])
+    reason = F.coalesce(F.col(REASON), not_cast)
+    lines = values.select(
+        FILE_INDEX,
+        LINE,
+        # the text is kept for the rejects only: the accepted lines are their values
+        F.when(reason.isNotNull(), F.substring(TEXT, 1, SHOWN_CHARS)).alias(TEXT),
+        reason.alias(REASON),
+        *columns,
     )
-    rows, conform_rejects = conform(good, table_columns or [])
-    return Merged(rows=rows, rejects=rejects.unionByName(conform_rejects), lines=lines.count())
+    names = tuple(lines.columns[4:])
+    return Merged(lines=lines.persist(), columns=names)
 
 
 def conform(
-    frame: DataFrame, table_columns: Sequence[CatalogColumn]
-) -> tuple[DataFrame, DataFrame]:
-    """``frame`` with the table's columns first (cast to the table's types), then its own new
-    ones; and the lines whose value could not be cast, with the reason."""
-    own = {f.name.lower(): f for f in frame.schema.fields if f.name not in (FILE_INDEX, LINE, TEXT)}
+    schema: T.StructType, table_columns: Sequence[CatalogColumn]
+) -> tuple[list[Column], Column]:
+    """The columns of ``schema``'s values: the table's first (cast to the table's types),
+    then its own new ones; and the reason a line's value could not be cast (null if it could)."""
+    own = {
+        f.name.lower(): f for f in schema.fields if f.name not in (FILE_INDEX, LINE, TEXT, REASON)
+    }
     selected: list[Column] = []
     problems: list[Column] = []
     for column in table_columns:
@@ -138,13 +162,7 @@ def conform(
             )
         )
     selected += [F.col(f"`{f.name}`") for f in own.values()]
-    first_problem = F.coalesce(*problems) if problems else F.lit(None).cast("string")
-    checked = frame.withColumn(REASON, first_problem)
-    rows = checked.filter(F.col(REASON).isNull()).select(FILE_INDEX, LINE, *selected)
-    rejects = checked.filter(F.col(REASON).isNotNull()).select(
-        FILE_INDEX, LINE, REASON, F.substring(TEXT, 1, SHOWN_CHARS).alias("value")
-    )
-    return rows, rejects
+    return selected, F.coalesce(*problems) if problems else F.lit(None).cast("string")
 
 
 def _cast(source: Column, own_type: T.DataType, table_type: str) -> Column:
@@ -180,6 +198,14 @@ def file_count(
 
 def data_only(rows: DataFrame) -> DataFrame:
     return rows.drop(FILE_INDEX, LINE)
+
+
+def in_files(rows: DataFrame, files: int) -> DataFrame:
+    """The rows in ``files`` partitions (one file each): partitions merged where there are
+    more (no shuffle: the read's partitions are already even in bytes), else spread."""
+    if files <= rows.rdd.getNumPartitions():
+        return rows.coalesce(files)
+    return rows.repartition(files)
 
 
 def reject_frame(

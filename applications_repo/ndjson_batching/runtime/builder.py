@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -41,7 +42,7 @@ from applications_repo.ndjson_batching.tracking import (
     TrackingTable,
     table_calls,
 )
-from applications_repo.ndjson_batching.validation import inspect
+from applications_repo.ndjson_batching.validation import FileRules, inspect
 from shared import clock
 from shared import metrics as names
 from shared.quarantine import QUARANTINE_PREFIX, quarantine, quarantine_calls
@@ -70,20 +71,16 @@ class BuilderConfig:
     input_bucket: str
     manifest_bucket: str
     tracking_table: str
-    min_file_bytes: int
-    max_file_bytes: int
-    validated_lines: int
+    files: FileRules
     rules: BatchRules
 
     @classmethod
-    def from_environ(cls, environ: dict[str, str] | os._Environ[str]) -> BuilderConfig:
+    def from_environ(cls, environ: Mapping[str, str]) -> BuilderConfig:
         return cls(
             input_bucket=environ["INPUT_BUCKET"],
             manifest_bucket=environ["MANIFEST_BUCKET"],
             tracking_table=environ["TRACKING_TABLE"],
-            min_file_bytes=int(environ["MIN_FILE_BYTES"]),
-            max_file_bytes=int(environ["MAX_FILE_BYTES"]),
-            validated_lines=int(environ["VALIDATED_LINES"]),
+            files=FileRules.from_environ(environ),
             rules=BatchRules.from_environ(environ),
         )
 
@@ -110,15 +107,7 @@ def track_object(event: dict[str, Any], aws: Clients, config: BuilderConfig) -> 
         return "ignored"
     metrics.add_metric(name=own.FILES_RECEIVED, unit=MetricUnit.Count, value=1)
     try:
-        seen = inspect(
-            aws.s3,
-            config.input_bucket,
-            key,
-            version,
-            min_bytes=config.min_file_bytes,
-            max_bytes=config.max_file_bytes,
-            lines=config.validated_lines,
-        )
+        seen = inspect(aws.s3, config.input_bucket, key, version, config.files)
     except ClientError as error:
         if error.response["Error"]["Code"] in ("NoSuchKey", "NoSuchVersion", "404"):
             logger.warning("object gone before it was read", extra={"key": key})

@@ -51,7 +51,7 @@ from applications_repo.ndjson_batching.tracking import (
     millis,
     table_calls,
 )
-from applications_repo.ndjson_batching.validation import inspect
+from applications_repo.ndjson_batching.validation import FileRules, inspect
 from shared import clock
 from shared import metrics as names
 
@@ -86,9 +86,7 @@ class StateConfig:
     job_name: str
     alerts_topic_arn: str
     stuck_after_minutes: int
-    min_file_bytes: int
-    max_file_bytes: int
-    validated_lines: int
+    files: FileRules
     rules: BatchRules
 
     @classmethod
@@ -100,9 +98,7 @@ class StateConfig:
             job_name=environ["JOB_NAME"],
             alerts_topic_arn=environ["ALERTS_TOPIC_ARN"],
             stuck_after_minutes=int(environ["STUCK_AFTER_MINUTES"]),
-            min_file_bytes=int(environ["MIN_FILE_BYTES"]),
-            max_file_bytes=int(environ["MAX_FILE_BYTES"]),
-            validated_lines=int(environ["VALIDATED_LINES"]),
+            files=FileRules.from_environ(environ),
             rules=BatchRules.from_environ(environ),
         )
 
@@ -215,15 +211,7 @@ def requeue(aws: Clients, config: StateConfig, key: str, version_id: str | None)
     for item in aws.tracking.in_status(FileStatus.QUARANTINED):
         if item["key"] != key or (version_id and item.get("version_id") != version_id):
             continue
-        seen = inspect(
-            aws.s3,
-            item["bucket"],
-            key,
-            item.get("version_id"),
-            min_bytes=config.min_file_bytes,
-            max_bytes=config.max_file_bytes,
-            lines=config.validated_lines,
-        )
+        seen = inspect(aws.s3, item["bucket"], key, item.get("version_id"), config.files)
         if seen.problem:
             still.append({"file": item[SORT_KEY], "reason": seen.problem})
             continue

@@ -10,6 +10,7 @@ import pytest
 
 from applications_repo.ndjson_batching.runtime import state_manager
 from applications_repo.ndjson_batching.tracking import FileStatus, TrackedFile
+from applications_repo.ndjson_batching.validation import FileRules
 from tests.unit.ndjson_batching.conftest import NAMES, ndjson
 
 
@@ -91,9 +92,11 @@ def test_retry_reruns_the_manifests_of_failed_and_stuck_files(stage):
 def test_requeue_makes_a_quarantined_file_pending_once_it_passes(stage):
     file = tracked(stage, "small.ndjson", body=ndjson(1), status=FileStatus.QUARANTINED)
     size = len(ndjson(1))
-    still = act(stage, {"action": "requeue", "key": "small.ndjson"}, min_file_bytes=size + 1)
+    strict = FileRules(min_bytes=size + 1, max_bytes=10**6, lines=5)
+    still = act(stage, {"action": "requeue", "key": "small.ndjson"}, files=strict)
     assert still["requeued"] == [] and "below" in still["still_invalid"][0]["reason"]
-    answer = act(stage, {"action": "requeue", "key": "small.ndjson"}, min_file_bytes=1)
+    lenient = FileRules(min_bytes=1, max_bytes=10**6, lines=5)
+    answer = act(stage, {"action": "requeue", "key": "small.ndjson"}, files=lenient)
     assert answer["requeued"] == [file.item_key["file_name"]]
     item = stage.tracking.get(file.item_key)
     assert item["status"] == "pending" and "reason" not in item
