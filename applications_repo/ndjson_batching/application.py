@@ -140,6 +140,7 @@ class NdjsonBatching(Application):
                     (metrics.MANIFESTS_WRITTEN, state),
                     (metrics.LEASES_RELEASED, state),
                     (metrics.STUCK_FILES, state),
+                    (metrics.ACTIONS, state),
                 ),
             ),
         )

@@ -124,6 +124,7 @@ def clients(table: str) -> Clients:
 def act(event: Mapping[str, Any], aws: Clients, config: StateConfig, owner: str) -> dict[str, Any]:
     """Do the event's action; its result."""
     action = event.get("action")
+    _count(own.ACTIONS, 1)
     if action == "status":
         return status(aws.tracking, event)
     if action == "retry":
