@@ -47,6 +47,7 @@ def summary(
     for upload in uploads:
         delivery = local.deliveries.get((upload.bucket, upload.key, upload.version_id))
         if state := local.input_state(upload):
+            run = local.run(state.run_id) if state.run_id else None
             rows.append(
                 SummaryRow(
                     upload.label,
@@ -56,7 +57,7 @@ def summary(
                     state.rows_written,
                     state.rows_rejected,
                     state.output,
-                    None,
+                    run.duration_seconds if run else None,
                     state.note,
                     failed=state.failed or state.in_flight,
                     batch=state.batch,
