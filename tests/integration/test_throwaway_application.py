@@ -55,6 +55,18 @@ def gdp(env, *arguments, timeout=600):
     )
 
 
+def gdp_started(env, *arguments) -> subprocess.Popen:
+    """``gdp`` started in the background (the two apps synthesize side by side)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "shared.cli.main", *arguments],
+        cwd=REPOSITORY_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def test_a_new_application_goes_through_every_gate_and_the_local_stage(throwaway_env, tmp_path):
     env = throwaway_env
     assert [app.name for app in registered()][-1] == "throwaway"
@@ -70,9 +82,12 @@ def test_a_new_application_goes_through_every_gate_and_the_local_stage(throwaway
     assert "## applications.throwaway / stages.<stage>.applications.throwaway" in render(config)
 
     # it synthesizes through cdk-nag, cfn-lint and checkov, and the diagram shows its stack
-    synth = gdp(env, "synth", "--app", "applications", "--outdir", str(tmp_path / "out"))
-    assert synth.returncode == 0, synth.stdout + synth.stderr
-    assert "checkov: passed" in synth.stdout
+    out = str(tmp_path / "out")
+    applications = gdp_started(env, "synth", "--app", "applications", "--outdir", out)
+    infrastructure = gdp_started(env, "synth", "--app", "infrastructure", "--outdir", out)
+    synth_out, synth_err = applications.communicate(timeout=600)
+    assert applications.returncode == 0, synth_out + synth_err
+    assert "checkov: passed" in synth_out
     synthesized = stacks(tmp_path / "out" / "applications")
     stack = naming.application_stack("throwaway")
     assert stack in {s.stack_name for s in synthesized}
@@ -81,8 +96,8 @@ def test_a_new_application_goes_through_every_gate_and_the_local_stage(throwaway
     assert stack in dev.stacks[AppName.APPLICATIONS]
 
     # the execution policy is derived for it, and its role allows the calls its code declares
-    infra = gdp(env, "synth", "--app", "infrastructure", "--outdir", str(tmp_path / "out"))
-    assert infra.returncode == 0, infra.stdout + infra.stderr
+    infra_out, infra_err = infrastructure.communicate(timeout=600)
+    assert infrastructure.returncode == 0, infra_out + infra_err
     dev_stacks = [
         s
         for s in synthesized + stacks(tmp_path / "out" / "infrastructure")
@@ -96,8 +111,8 @@ def test_a_new_application_goes_through_every_gate_and_the_local_stage(throwaway
     assert "Throwaway-dev" in {c.owner for c in calls}
     assert runtime_problems(stage, calls) == []
 
-    # and it runs in the local stage beside the shipped applications
-    run = gdp(env, "run")
+    # and it runs in the local stage, deployed beside the shipped applications
+    run = gdp(env, "run", "--app", "throwaway")
     assert run.returncode == 0, run.stdout + run.stderr
     [row] = [line for line in run.stdout.splitlines() if line.startswith("Throwaway-dev sample")]
     assert "SUCCEEDED" in row
