@@ -259,3 +259,27 @@ def test_files_another_manifest_owns_are_left_alone(spark, aws, tmp_path):
     result, _ = run_batch(spark, aws, manifest, tmp_path, "jr_not_ours")
     assert (result.files_skipped, result.rows) == (1, 0)
     assert statuses(tracking) == {"in/a.ndjson": "pending"}
+
+
+def test_keys_differing_only_by_case_are_one_column(spark, aws, tmp_path):
+    """Spark's case-insensitive inference would keep one spelling and drop the other's
+    values (or fail the batch): both files' values are kept, in one column."""
+    s3, glue, _ = aws
+    manifest = manifest_of(
+        aws,
+        {
+            "in/1.ndjson": b'{"Name": "a", "id": 1}\n',
+            "in/2.ndjson": b'{"name": "b", "id": 2}\n{"NAME": 3, "id": 3}\n',
+        },
+    )
+    result, batch = run_batch(spark, aws, manifest, tmp_path, "jr_case")
+    assert (result.rows, result.rejected_lines) == (3, 0)
+    rows = parquet_rows(s3, batch.run_folder.removeprefix(f"s3://{NAMES.output_bucket}/"))
+    spelled = {
+        c["Name"]
+        for c in glue.get_table(DatabaseName=NAMING.database, Name=TABLE)["Table"][
+            "StorageDescriptor"
+        ]["Columns"]
+    }
+    [name] = spelled - {"id"}
+    assert sorted((r["id"], r[name]) for r in rows) == [(1, "a"), (2, "b"), (3, "3")]

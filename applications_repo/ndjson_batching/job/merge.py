@@ -7,7 +7,7 @@
 - **The schema rule** (docs/ndjson-batching.md). Within a batch, Spark's JSON inference over
   all its files: a key any file has is a column (null where a line lacks it); a nested object
   is a struct; integers widen to double when any value has a fraction; values of conflicting
-  types make the column a string. Across batches, the catalog table's columns win: a key the
+  types make the column a string; keys that differ only by case are one column. Across batches, the catalog table's columns win: a key the
   table does not have yet becomes a new column; a column whose type differs from the table's
   is cast to the table's type (anything to string as its JSON text), and a line whose value
   cannot be cast is rejected, naming the column, the value and the table's type.
@@ -35,6 +35,7 @@ REASON = "_gdp_reason"
 SAMPLE_ROWS = 20_000
 SHOWN_CHARS = 200
 INDEX_PATTERN = r"(\d+)\.ndjson$"
+CASE_SENSITIVE = "spark.sql.caseSensitive"
 
 
 def staged_name(index: int) -> str:
@@ -92,24 +93,23 @@ def merge(
 ) -> Merged:
     """Parse the staged files' lines and conform them to the table's columns: one frame of
     every line with its values and, for a rejected line, the reason."""
-    inferred = spark.read.json(list(paths)).schema
-    fields = [f for f in inferred.fields if f.name != "_corrupt_record"]
+    fields = _inferred_fields(spark, paths)
     schema = T.StructType([*fields, T.StructField(CORRUPT, T.StringType())])
     record = F.from_json(TEXT, schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT})
-    parsed = read_lines(spark, paths).withColumn("record", record)
+    # keys are matched as written (Name and name are two fields); the cast renames them by
+    # position, so that each can be read without ambiguity
+    positional = T.StructType(
+        [T.StructField(f"_gdp_f{i}", f.dataType) for i, f in enumerate(fields)]
+        + [T.StructField(CORRUPT, T.StringType())]
+    )
+    parsed = read_lines(spark, paths).withColumn("record", record.cast(positional))
     is_object = F.trim(F.col(TEXT)).startswith("{")
     not_parsed = (
         F.when(~is_object, F.lit("not a JSON object"))
         .when(F.col(f"record.{CORRUPT}").isNotNull(), F.lit("not valid JSON"))
         .when(F.col("record").isNull(), F.lit("not valid JSON"))
     )
-    values = parsed.select(
-        FILE_INDEX,
-        LINE,
-        TEXT,
-        not_parsed.alias(REASON),
-        *[F.col(f"record.`{f.name}`").alias(f.name) for f in fields],
-    )
+    values = parsed.select(FILE_INDEX, LINE, TEXT, not_parsed.alias(REASON), *_one_per_key(fields))
     columns, not_cast = conform(values.schema, table_columns or [])
     reason = F.coalesce(F.col(REASON), not_cast)
     lines = values.select(
@@ -122,6 +122,36 @@ def merge(
     )
     names = tuple(lines.columns[4:])
     return Merged(lines=lines.persist(), columns=names)
+
+
+def _inferred_fields(spark: SparkSession, paths: Sequence[str]) -> list[T.StructField]:
+    """The top-level keys of every line, as Spark infers them, with keys that differ only by
+    case kept apart (Spark's case-insensitive inference would drop one's values)."""
+    previous = spark.conf.get(CASE_SENSITIVE) or "false"
+    spark.conf.set(CASE_SENSITIVE, "true")
+    try:
+        inferred = spark.read.json(list(paths)).schema
+    finally:
+        spark.conf.set(CASE_SENSITIVE, previous)
+    return [f for f in inferred.fields if f.name != "_corrupt_record"]
+
+
+def _one_per_key(fields: Sequence[T.StructField]) -> list[Column]:
+    """A column per key, keys that differ only by case merged into one named by the spelling
+    that sorts first (inference sorts the keys; a string column when their types differ)."""
+    groups: dict[str, list[int]] = {}
+    for index, found in enumerate(fields):
+        groups.setdefault(found.name.lower(), []).append(index)
+    columns = []
+    for indexes in groups.values():
+        members = [F.col(f"record._gdp_f{i}") for i in indexes]
+        if len({fields[i].dataType for i in indexes}) > 1:
+            members = [
+                _cast(member, fields[i].dataType, "string")
+                for member, i in zip(members, indexes, strict=True)
+            ]
+        columns.append(F.coalesce(*members).alias(fields[indexes[0]].name))
+    return columns
 
 
 def conform(
