@@ -12,6 +12,7 @@ from typing import Any
 HEAD_BYTES = 64 * 1024
 """How much of a file the builder reads to check its first lines."""
 SHOWN_CHARS = 60
+UTF8_BOM = b"\xef\xbb\xbf"
 JSON_TYPES = {
     list: "an array",
     str: "a string",
@@ -31,33 +32,41 @@ def size_problem(size: int, min_bytes: int, max_bytes: int) -> str | None:
 
 def content_problem(head: bytes, *, complete: bool, lines: int) -> str | None:
     """Why the first ``lines`` lines of ``head`` (the whole file when ``complete``) are not
-    JSON objects, naming the line; ``None`` when they are."""
+    JSON objects, naming the line; ``None`` when they are. A UTF-8 byte order mark is not
+    part of the first line; a first line longer than ``head`` must at least open an object."""
+    head = head.removeprefix(UTF8_BOM)
     chunks = head.split(b"\n")
     if not complete:
         chunks = chunks[:-1]  # the last one may be cut short
         if not chunks:
-            return f"no line ends within the first {len(head)} bytes"
-    checked = 0
-    for number, chunk in enumerate(chunks, start=1):
-        if checked == lines:
-            break
-        if not chunk.strip():
-            continue
-        checked += 1
-        try:
-            text = chunk.decode("utf-8")
-        except UnicodeDecodeError as error:
-            return f"line {number}: not UTF-8 text (byte {error.start})"
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as error:
-            return f"line {number}: not JSON ({error.msg} at column {error.colno}): {_shown(text)}"
-        if not isinstance(value, dict):
-            kind = JSON_TYPES.get(type(value), "null")
-            return f"line {number}: {kind}, not a JSON object: {_shown(text)}"
-    if checked == 0:
+            return _opens_no_object(head)
+    checked = [(n, chunk) for n, chunk in enumerate(chunks, start=1) if chunk.strip()][:lines]
+    if not checked:
         return "no JSON lines: the file is blank"
+    return next(filter(None, (_line_problem(n, chunk) for n, chunk in checked)), None)
+
+
+def _line_problem(number: int, chunk: bytes) -> str | None:
+    try:
+        text = chunk.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"line {number}: not UTF-8 text (byte {error.start})"
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        return f"line {number}: not JSON ({error.msg} at column {error.colno}): {_shown(text)}"
+    if not isinstance(value, dict):
+        kind = JSON_TYPES.get(type(value), "null")
+        return f"line {number}: {kind}, not a JSON object: {_shown(text)}"
     return None
+
+
+def _opens_no_object(head: bytes) -> str | None:
+    """A first line longer than what was read: it must at least begin an object."""
+    if head.lstrip().startswith(b"{"):
+        return None
+    start = head[:SHOWN_CHARS].decode("utf-8", "replace")
+    return f"line 1: not a JSON object (it does not start with '{{'): {_shown(start)}"
 
 
 def _shown(text: str) -> str:

@@ -283,3 +283,12 @@ def test_keys_differing_only_by_case_are_one_column(spark, aws, tmp_path):
     }
     [name] = spelled - {"id"}
     assert sorted((r["id"], r[name]) for r in rows) == [(1, "a"), (2, "b"), (3, "3")]
+
+
+def test_a_byte_order_mark_and_windows_line_ends_are_not_text(spark, aws, tmp_path):
+    s3, _, _ = aws
+    manifest = manifest_of(aws, {"in/bom.ndjson": b'\xef\xbb\xbf{"id": 1}\r\n{"id": 2}\r\n'})
+    result, batch = run_batch(spark, aws, manifest, tmp_path, "jr_bom")
+    assert (result.rows, result.rejected_lines) == (2, 0)
+    rows = parquet_rows(s3, batch.run_folder.removeprefix(f"s3://{NAMES.output_bucket}/"))
+    assert sorted(r["id"] for r in rows) == [1, 2]

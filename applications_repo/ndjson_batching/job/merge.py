@@ -7,7 +7,8 @@
 - **The schema rule** (docs/ndjson-batching.md). Within a batch, Spark's JSON inference over
   all its files: a key any file has is a column (null where a line lacks it); a nested object
   is a struct; integers widen to double when any value has a fraction; values of conflicting
-  types make the column a string; keys that differ only by case are one column. Across batches, the catalog table's columns win: a key the
+  types make the column a string; keys that differ only by case are one column. Across
+  batches, the catalog table's columns win: a key the
   table does not have yet becomes a new column; a column whose type differs from the table's
   is cast to the table's type (anything to string as its JSON text), and a line whose value
   cannot be cast is rejected, naming the column, the value and the table's type.
@@ -84,7 +85,8 @@ def read_lines(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
     return indexed.select(
         FILE_INDEX,
         (F.col("position") + 1).alias(LINE),
-        F.regexp_replace(TEXT, "\r$", "").alias(TEXT),
+        # a line's CR (Windows endings) and the file's UTF-8 byte order mark are not text
+        F.regexp_replace(F.regexp_replace(TEXT, "\r$", ""), "^\ufeff", "").alias(TEXT),
     ).filter(F.trim(TEXT) != "")
 
 

@@ -51,6 +51,15 @@ def test_a_line_cut_by_the_read_is_not_judged():
     """The last line of a partial read may end mid-object: it is not checked."""
     head = b'{"a": 1}\n{"a": 2, "b": "cut he'
     assert content_problem(head, complete=False, lines=5) is None
-    assert content_problem(b'{"a": "one long line', complete=False, lines=5) == (
-        "no line ends within the first 20 bytes"
+
+
+def test_a_first_line_longer_than_the_read_must_open_an_object():
+    assert content_problem(b'  {"a": "one long line', complete=False, lines=5) is None
+    assert content_problem(b"[1, 2, 3, 4", complete=False, lines=5) == (
+        "line 1: not a JSON object (it does not start with '{'): '[1, 2, 3, 4'"
     )
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_line():
+    """Spreadsheet and Windows tools write one."""
+    assert content_problem(b'\xef\xbb\xbf{"a": 1}\n', complete=True, lines=5) is None
