@@ -81,11 +81,6 @@ def manifest_key(date_prefix: str, manifest_id: str) -> str:
     return f"{MANIFEST_PREFIX}{date_prefix}/{manifest_id}{MANIFEST_SUFFIX}"
 
 
-def manifest_id_of(key: str) -> str:
-    """``manifests/2025-12-23/m-....json`` -> ``m-...``."""
-    return key.rsplit("/", 1)[-1].removesuffix(MANIFEST_SUFFIX)
-
-
 def files_of(items: Sequence[Mapping[str, Any]]) -> tuple[ManifestFile, ...]:
     """The manifest entries of tracked files (items of the tracking table)."""
     return tuple(

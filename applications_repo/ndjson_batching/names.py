@@ -94,11 +94,6 @@ class NdjsonNames:
     def job(self) -> str:
         return self.naming.named("GlueNdjsonBatchToParquet")
 
-    @property
-    def table(self) -> str:
-        """The catalog table of the merged Parquet."""
-        return "ndjson_merged"
-
     def log_group(self, function_name: str) -> str:
         return self.naming.lambda_log_group(function_name)
 
