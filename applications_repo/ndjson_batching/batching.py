@@ -34,6 +34,7 @@ from applications_repo.ndjson_batching.tracking import (
     TrackingTable,
     millis,
 )
+from applications_repo.ndjson_batching.validation import FileRules
 
 PENDING_READ_LIMIT = 10_000
 """Pending files one flush looks at (the oldest first)."""
@@ -55,6 +56,28 @@ class BatchRules:
             max_bytes=int(environ["MANIFEST_MAX_BYTES"]),
             max_age_seconds=int(environ["BATCH_MAX_AGE_SECONDS"]),
             lease_seconds=int(environ["LEASE_SECONDS"]),
+        )
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    """What the builder and the state manager are both told through their environment: the
+    buckets, the tracking table, what a file must be, when a batch ships."""
+
+    input_bucket: str
+    manifest_bucket: str
+    tracking_table: str
+    files: FileRules
+    rules: BatchRules
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> BatchConfig:
+        return cls(
+            input_bucket=environ["INPUT_BUCKET"],
+            manifest_bucket=environ["MANIFEST_BUCKET"],
+            tracking_table=environ["TRACKING_TABLE"],
+            files=FileRules.from_environ(environ),
+            rules=BatchRules.from_environ(environ),
         )
 
 

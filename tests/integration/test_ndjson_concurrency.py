@@ -20,7 +20,12 @@ import boto3
 import pyarrow.parquet as pq
 import pytest
 
-from applications_repo.ndjson_batching.batching import BatchRules, flush, release_expired
+from applications_repo.ndjson_batching.batching import (
+    BatchConfig,
+    BatchRules,
+    flush,
+    release_expired,
+)
 from applications_repo.ndjson_batching.job.batch import Batch, process_batch
 from applications_repo.ndjson_batching.manifest import Manifest
 from applications_repo.ndjson_batching.runtime import builder
@@ -41,7 +46,7 @@ DEATH_RATE = 0.25
 CERTAIN_DEATHS = 2
 TWICE_RATE = 0.3
 RULES = BatchRules(max_files=10, max_bytes=10**9, max_age_seconds=30, lease_seconds=60)
-CONFIG = builder.BuilderConfig(
+CONFIG = BatchConfig(
     input_bucket=NAMES.input_bucket,
     manifest_bucket=NAMES.manifest_bucket,
     tracking_table=NAMES.tracking_table,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -35,14 +34,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from applications_repo.ndjson_batching import metrics as own
-from applications_repo.ndjson_batching.batching import BatchRules, flush
+from applications_repo.ndjson_batching.batching import BatchConfig, flush
 from applications_repo.ndjson_batching.tracking import (
     FileStatus,
     TrackedFile,
     TrackingTable,
     table_calls,
 )
-from applications_repo.ndjson_batching.validation import FileRules, inspect
+from applications_repo.ndjson_batching.validation import inspect
 from shared import clock
 from shared import metrics as names
 from shared.quarantine import QUARANTINE_PREFIX, quarantine, quarantine_calls
@@ -65,27 +64,6 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @dataclass(frozen=True)
-class BuilderConfig:
-    """What the function is told through its environment."""
-
-    input_bucket: str
-    manifest_bucket: str
-    tracking_table: str
-    files: FileRules
-    rules: BatchRules
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> BuilderConfig:
-        return cls(
-            input_bucket=environ["INPUT_BUCKET"],
-            manifest_bucket=environ["MANIFEST_BUCKET"],
-            tracking_table=environ["TRACKING_TABLE"],
-            files=FileRules.from_environ(environ),
-            rules=BatchRules.from_environ(environ),
-        )
-
-
-@dataclass(frozen=True)
 class Clients:
     s3: Any
     tracking: TrackingTable
@@ -96,7 +74,7 @@ def clients(table: str) -> Clients:
     return Clients(boto3.client("s3"), TrackingTable(boto3.resource("dynamodb").Table(table)))
 
 
-def track_object(event: dict[str, Any], aws: Clients, config: BuilderConfig) -> str:
+def track_object(event: dict[str, Any], aws: Clients, config: BatchConfig) -> str:
     """Check and track the object of one "Object Created" event; what became of it:
     ``tracked``, ``quarantined``, ``duplicate`` or ``gone`` (deleted before it was read)."""
     detail = S3EventBridgeNotificationEvent(event).detail
@@ -148,7 +126,7 @@ def track_object(event: dict[str, Any], aws: Clients, config: BuilderConfig) -> 
     return "tracked"
 
 
-def ship_ready(aws: Clients, config: BuilderConfig, owner: str) -> int:
+def ship_ready(aws: Clients, config: BatchConfig, owner: str) -> int:
     """Ship the ready batches; the files shipped."""
     manifests = flush(
         aws.tracking,
@@ -173,7 +151,7 @@ def ship_ready(aws: Clients, config: BuilderConfig, owner: str) -> int:
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Lambda entry point: track the batch's files, then ship what is ready."""
-    config = BuilderConfig.from_environ(os.environ)
+    config = BatchConfig.from_environ(os.environ)
     aws = clients(config.tracking_table)
 
     def record_handler(record: SQSRecord) -> str:

@@ -39,7 +39,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from applications_repo.ndjson_batching import metrics as own
-from applications_repo.ndjson_batching.batching import BatchRules, flush, release_expired
+from applications_repo.ndjson_batching.batching import BatchConfig, flush, release_expired
 from applications_repo.ndjson_batching.tracking import (
     ARRIVED,
     IN_FLIGHT,
@@ -51,7 +51,7 @@ from applications_repo.ndjson_batching.tracking import (
     millis,
     table_calls,
 )
-from applications_repo.ndjson_batching.validation import FileRules, inspect
+from applications_repo.ndjson_batching.validation import inspect
 from shared import clock
 from shared import metrics as names
 
@@ -78,28 +78,21 @@ class UnknownActionError(ValueError):
 
 @dataclass(frozen=True)
 class StateConfig:
-    """What the function is told through its environment."""
+    """What the function is told through its environment: the builder's settings, and what
+    it needs beyond them."""
 
-    input_bucket: str
-    manifest_bucket: str
-    tracking_table: str
+    batch: BatchConfig
     job_name: str
     alerts_topic_arn: str
     stuck_after_minutes: int
-    files: FileRules
-    rules: BatchRules
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> StateConfig:
         return cls(
-            input_bucket=environ["INPUT_BUCKET"],
-            manifest_bucket=environ["MANIFEST_BUCKET"],
-            tracking_table=environ["TRACKING_TABLE"],
+            batch=BatchConfig.from_environ(environ),
             job_name=environ["JOB_NAME"],
             alerts_topic_arn=environ["ALERTS_TOPIC_ARN"],
             stuck_after_minutes=int(environ["STUCK_AFTER_MINUTES"]),
-            files=FileRules.from_environ(environ),
-            rules=BatchRules.from_environ(environ),
         )
 
 
@@ -131,16 +124,18 @@ def act(event: Mapping[str, Any], aws: Clients, config: StateConfig, owner: str)
         minutes = int(event.get("stuck_after_minutes", config.stuck_after_minutes))
         return retry(aws, config, minutes)
     if action == "release":
-        released = release_expired(aws.tracking, aws.s3, config.manifest_bucket, clock=clock.now)
-        _count(own.LEASES_RELEASED, len(released))
-        return {"released": released}
+        return {"released": release(aws, config.batch)}
     if action == "requeue":
         return requeue(aws, config, str(event["key"]), event.get("version_id"))
     if action == "sweep":
-        released = release_expired(aws.tracking, aws.s3, config.manifest_bucket, clock=clock.now)
-        _count(own.LEASES_RELEASED, len(released))
+        released = release(aws, config.batch)
         manifests = flush(
-            aws.tracking, aws.s3, config.manifest_bucket, config.rules, owner=owner, clock=clock.now
+            aws.tracking,
+            aws.s3,
+            config.batch.manifest_bucket,
+            config.batch.rules,
+            owner=owner,
+            clock=clock.now,
         )
         _count(own.MANIFESTS_WRITTEN, len(manifests))
         _count(own.FILES_MANIFESTED, sum(len(m.files) for m in manifests))
@@ -153,6 +148,13 @@ def act(event: Mapping[str, Any], aws: Clients, config: StateConfig, owner: str)
     if action == "health":
         return health(aws, config)
     raise UnknownActionError(f"action {action!r}: expected one of {', '.join(ACTIONS)}")
+
+
+def release(aws: Clients, batch: BatchConfig) -> list[str]:
+    """Take back an expired batching lease and the files of builders that died."""
+    released = release_expired(aws.tracking, aws.s3, batch.manifest_bucket, clock=clock.now)
+    _count(own.LEASES_RELEASED, len(released))
+    return released
 
 
 def status(tracking: TrackingTable, event: Mapping[str, Any]) -> dict[str, Any]:
@@ -197,7 +199,10 @@ def retry(aws: Clients, config: StateConfig, stuck_after_minutes: int) -> dict[s
         try:
             run = aws.glue.start_job_run(
                 JobName=config.job_name,
-                Arguments={"--manifest_bucket": config.manifest_bucket, "--manifest_key": key},
+                Arguments={
+                    "--manifest_bucket": config.batch.manifest_bucket,
+                    "--manifest_key": key,
+                },
             )
         except aws.glue.exceptions.ClientError as error:
             refused.append({"manifest": key, "error": error.response["Error"]["Message"]})
@@ -212,7 +217,7 @@ def requeue(aws: Clients, config: StateConfig, key: str, version_id: str | None)
     for item in aws.tracking.in_status(FileStatus.QUARANTINED):
         if item["key"] != key or (version_id and item.get("version_id") != version_id):
             continue
-        seen = inspect(aws.s3, item["bucket"], key, item.get("version_id"), config.files)
+        seen = inspect(aws.s3, item["bucket"], key, item.get("version_id"), config.batch.files)
         if seen.problem:
             still.append({"file": item[SORT_KEY], "reason": seen.problem})
             continue
@@ -279,6 +284,6 @@ def _count(name: str, value: int) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Lambda entry point."""
     config = StateConfig.from_environ(os.environ)
-    result = act(event, clients(config.tracking_table), config, owner=context.aws_request_id)
+    result = act(event, clients(config.batch.tracking_table), config, owner=context.aws_request_id)
     logger.info("done", extra={"action": event.get("action")})
     return result

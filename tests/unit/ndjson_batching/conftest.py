@@ -13,7 +13,6 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from applications_repo.ndjson_batching.batching import BatchRules
 from applications_repo.ndjson_batching.definition import batch_environment
 from applications_repo.ndjson_batching.names import NdjsonNames
 from applications_repo.ndjson_batching.runtime import builder, starter, state_manager
@@ -26,6 +25,7 @@ from applications_repo.ndjson_batching.tracking import (
     STATUS_INDEX,
     TrackingTable,
 )
+from applications_repo.ndjson_batching.validation import FileRules
 from shared.config import StageName, load_config
 from shared.local.events import object_created_event
 from shared.local.function_code import LambdaContext
@@ -75,23 +75,15 @@ class Stage:
     environment: dict[str, str]
     topic_arn: str
 
-    @property
-    def builder_config(self) -> builder.BuilderConfig:
-        return builder.BuilderConfig.from_environ(self.environment)
-
-    @property
-    def rules(self) -> BatchRules:
-        return BatchRules.from_environ(self.environment)
-
-    def builder_clients(self) -> builder.Clients:
-        return builder.Clients(self.s3, self.tracking)
-
     def state_clients(self) -> state_manager.Clients:
         return state_manager.Clients(self.s3, self.glue, self.sns, self.tracking)
 
-    def state_config(self, **changes: Any) -> state_manager.StateConfig:
+    def state_config(self, files: FileRules | None = None) -> state_manager.StateConfig:
+        """The state manager's config, with other file rules if given."""
         config = state_manager.StateConfig.from_environ(self.environment)
-        return replace(config, **changes)
+        if files is None:
+            return config
+        return replace(config, batch=replace(config.batch, files=files))
 
     def put(self, key: str, body: bytes) -> dict[str, Any]:
         """Upload ``body``; its "Object Created" event."""

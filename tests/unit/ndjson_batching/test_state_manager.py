@@ -14,8 +14,8 @@ from applications_repo.ndjson_batching.validation import FileRules
 from tests.unit.ndjson_batching.conftest import NAMES, ndjson
 
 
-def act(stage, event: dict, **config) -> dict:
-    return state_manager.act(event, stage.state_clients(), stage.state_config(**config), "test")
+def act(stage, event: dict, files: FileRules | None = None) -> dict:
+    return state_manager.act(event, stage.state_clients(), stage.state_config(files), "test")
 
 
 def now() -> float:
