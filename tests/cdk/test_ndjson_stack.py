@@ -68,7 +68,12 @@ def test_the_queue_batches_ten_with_a_360_second_visibility_and_a_dead_letter_qu
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     rule = only(template, "AWS::Events::Rule", {"Name": names.input_rule})["Properties"]
     assert rule["EventPattern"]["detail"]["bucket"] == {"name": [names.input_bucket]}
-    assert rule["Targets"][0]["Arn"]["Fn::GetAtt"][1] == "Arn"
+    [queue_id] = template.find_resources(
+        "AWS::SQS::Queue", {"Properties": {"QueueName": names.queue}}
+    )
+    [target] = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": [dead_letters_id, "Arn"]}
 
 
 def test_the_tracking_table_is_keyed_by_day_and_file_with_a_status_index(ndjson):
