@@ -4,4 +4,5 @@ APPLICATIONS = (
     "applications_repo.file_processor.application:FILE_PROCESSOR",
     "applications_repo.legislators.application:LEGISLATORS",
     "applications_repo.ndjson_batching.application:NDJSON_BATCHING",
+    "applications_repo.parquet_to_json.application:PARQUET_TO_JSON",
 )

@@ -94,8 +94,9 @@ class ObjectCreatedHandler:
         excluded_prefix: keys under this prefix do not fire it.
         environment: the function's environment variables.
         dead_letter_queue: where events go when the function keeps failing on them.
-        idempotency_table: the DynamoDB table (partition key ``id``, expiry ``expiration``)
-            where it records the events it handled.
+        idempotency_table: the DynamoDB table where it records the events it handled: a
+            Powertools idempotency table (partition key ``id``, expiry ``expiration``), or
+            the application's own records when a conditional write of them is the check.
     """
 
     function_name: str

@@ -19,7 +19,8 @@ class HandlerOutcome:
     """What an object-created handler did with one event.
 
     Attributes:
-        status: ``STARTED`` (a run was started) or ``REJECTED`` (the object was refused).
+        status: ``STARTED`` (a run was started), ``REJECTED`` (the object was refused), or
+            the application's own word (``WAITING``: accepted, its run starts later).
         object: the object's ``s3://`` URI.
         job_run_id: the run it started.
         reason: why it refused the object.

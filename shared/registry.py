@@ -16,12 +16,13 @@ import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from shared.application import Definition, load_object
 from shared.config import PlatformConfig, Settings, StageName, StageSettings
+from shared.metrics import NAMESPACE
 from shared.naming import APP_STACKS, AppName, Concern, StageNaming
 
 if TYPE_CHECKING:
@@ -88,8 +89,9 @@ class RatioAlarm:
 
 @dataclass(frozen=True)
 class ThresholdAlarm:
-    """An application's own alarm on one platform metric (with its dimensions): its
-    ``statistic`` over ``minutes`` above ``threshold``."""
+    """An application's own alarm on one metric (with its dimensions): its ``statistic``
+    over ``minutes`` above ``threshold``. The metric is the platform's unless ``namespace``
+    names an AWS service's (``AWS/DynamoDB``)."""
 
     subject: str
     what: str
@@ -98,6 +100,7 @@ class ThresholdAlarm:
     minutes: int
     threshold: float
     description: str
+    namespace: str = NAMESPACE
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class InputState:
         output: where its rows went (a key of the output bucket).
         note: what else there is to know (its statuses, its reason).
         batch: the batch it went with (a manifest's key).
+        record: the application's own record of it (a tracking item), for ``--json``.
         failed: it failed.
         in_flight: it is still on its way (waiting for its batch, being processed).
     """
@@ -124,6 +128,7 @@ class InputState:
     output: str = ""
     note: str = ""
     batch: str = ""
+    record: Mapping[str, Any] = field(default_factory=dict)
     failed: bool = False
     in_flight: bool = False
 

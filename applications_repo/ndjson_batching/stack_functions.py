@@ -25,14 +25,13 @@ from shared.application import (
     QueueHandler,
     ServiceFunction,
 )
-from shared.compliance import acknowledge
 from shared.constructs.functions import (
     dead_letter_queue,
     function_target,
     handler_function,
+    lambda_role,
     object_created,
 )
-from shared.constructs.logging import encrypted_log_group
 from shared.constructs.shared_roles import allow
 from shared.naming import QUARANTINE_PREFIX
 
@@ -268,43 +267,17 @@ def function_role(
     findings: Sequence[str] = (),
     reason: str = "",
 ) -> tuple[iam.IRole, Any]:
-    """A role only Lambda may assume, its one managed policy (``statements`` and its own
-    log streams), and the function's encrypted log group."""
-    log_group_name = stack.names.log_group(function_name)
-    log_group_arn = stack.naming.log_group_arn(log_group_name)
-    role = iam.Role(
+    """``shared.constructs.functions.function_role`` with the stack's logs key."""
+    return lambda_role(
         stack,
-        f"{construct_id}Role",
-        role_name=role_name,
-        description=f"Runs {function_name}: {does}.",
-        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-    )
-    policy = iam.ManagedPolicy(
-        stack,
-        f"{construct_id}Policy",
-        description=f"What {function_name} may do.",
-        roles=[role],
-        statements=[
-            *statements,
-            allow(
-                "WriteOwnLogs",
-                ["logs:CreateLogStream", "logs:PutLogEvents"],
-                [log_group_arn, f"{log_group_arn}:log-stream:*"],
-            ),
-        ],
-    )
-    acknowledge(
-        policy,
-        "IAM5",
-        (f"{reason} " if reason else "") + "Log streams of the function's own log group are "
-        "created at run time with generated names.",
-        findings=[f"Resource::{f}" for f in (*findings, f"{log_group_arn}:log-stream:*")],
-    )
-    log_group = encrypted_log_group(
-        stack,
-        f"{construct_id}LogGroup",
-        name=log_group_name,
-        days=stack.context.settings.logs.lambda_retention_days,
+        construct_id,
+        naming=stack.naming,
         key=stack.key,
+        retention_days=stack.context.settings.logs.lambda_retention_days,
+        role_name=role_name,
+        function_name=function_name,
+        does=does,
+        statements=statements,
+        findings=findings,
+        reason=reason,
     )
-    return role.without_policy_updates(), log_group

@@ -12,6 +12,7 @@ from aws_cdk import Duration, Size
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
@@ -29,6 +30,8 @@ from shared.application import (
 )
 from shared.bundling import lambda_bundle, locked_versions, python_layer
 from shared.compliance import acknowledge
+from shared.constructs.logging import encrypted_log_group
+from shared.naming import StageNaming
 
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime Lambda offers (the spec's 3.9 is past its end of support)."""
@@ -199,3 +202,59 @@ def job_function(
         "(tests/integration); it moves to a newer runtime together with that test.",
     )
     return function
+
+
+def lambda_role(
+    scope: Construct,
+    construct_id: str,
+    *,
+    naming: StageNaming,
+    key: kms.IKey,
+    retention_days: int,
+    role_name: str,
+    function_name: str,
+    does: str,
+    statements: Sequence[iam.PolicyStatement],
+    findings: Sequence[str] = (),
+    reason: str = "",
+) -> tuple[iam.IRole, logs.LogGroup]:
+    """A role only Lambda may assume, with one managed policy (``statements`` and the
+    function's own log streams), and the function's log group encrypted with ``key``.
+
+    ``findings`` are the wildcard resources of ``statements``, acknowledged with ``reason``
+    (cdk-nag IAM5); the log streams' wildcard is acknowledged here.
+    """
+    log_group_name = naming.lambda_log_group(function_name)
+    log_group_arn = naming.log_group_arn(log_group_name)
+    role = iam.Role(
+        scope,
+        f"{construct_id}Role",
+        role_name=role_name,
+        description=f"Runs {function_name}: {does}.",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+    )
+    policy = iam.ManagedPolicy(
+        scope,
+        f"{construct_id}Policy",
+        description=f"What {function_name} may do.",
+        roles=[role],
+        statements=[
+            *statements,
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group_arn, f"{log_group_arn}:log-stream:*"],
+            ),
+        ],
+    )
+    acknowledge(
+        policy,
+        "IAM5",
+        (f"{reason} " if reason else "") + "Log streams of the function's own log group are "
+        "created at run time with generated names.",
+        findings=[f"Resource::{f}" for f in (*findings, f"{log_group_arn}:log-stream:*")],
+    )
+    log_group = encrypted_log_group(
+        scope, f"{construct_id}LogGroup", name=log_group_name, days=retention_days, key=key
+    )
+    return role.without_policy_updates(), log_group

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +38,10 @@ class SummaryRow:
     note: str = ""
     app: str = ""
     failed: bool = False
-    batch: str = ""
     """Failed although its state is its application's own word (``QUARANTINED`` is not)."""
+    batch: str = ""
+    record: Mapping[str, Any] = field(default_factory=dict)
+    """The application's own record of the input (``InputState.record``)."""
 
     def to_json(self) -> dict[str, Any]:
         """The row as ``gdp run --json`` prints it (stable field names, docs/testing.md)."""
@@ -55,6 +57,7 @@ class SummaryRow:
             "seconds": self.seconds,
             "note": self.note,
             "batch": self.batch,
+            "record": dict(self.record),
         }
 
 

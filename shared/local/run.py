@@ -61,6 +61,7 @@ def summary(
                     state.note,
                     failed=state.failed or state.in_flight,
                     batch=state.batch,
+                    record=state.record,
                 )
             )
         elif delivery is None:

@@ -11,10 +11,15 @@ DEAD_LETTER_PERIOD = Duration.minutes(5)
 
 
 def platform_metric(
-    name: str, dimensions: dict[str, str], period: Duration, statistic: str = "Sum"
+    name: str,
+    dimensions: dict[str, str],
+    period: Duration,
+    statistic: str = "Sum",
+    namespace: str = names.NAMESPACE,
 ) -> cw.Metric:
+    """A metric of the platform's namespace (or of ``namespace``)."""
     return cw.Metric(
-        namespace=names.NAMESPACE,
+        namespace=namespace,
         metric_name=name,
         dimensions_map=dimensions,
         period=period,

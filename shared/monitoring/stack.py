@@ -277,7 +277,11 @@ class MonitoringStack(Stack):
             alarm.subject,
             alarm.what,
             platform_metric(
-                name, dict(dimensions), Duration.minutes(alarm.minutes), alarm.statistic
+                name,
+                dict(dimensions),
+                Duration.minutes(alarm.minutes),
+                alarm.statistic,
+                namespace=alarm.namespace,
             ),
             threshold=alarm.threshold,
             description=alarm.description,

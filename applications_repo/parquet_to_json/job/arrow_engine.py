@@ -1,0 +1,159 @@
+"""The single-node engine: the Parquet file read in record batches of ``batch_rows`` with
+pyarrow, each batch checked and formatted with Arrow's compute kernels and written before the
+next is read, so memory holds one batch whatever the file's size."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from applications_repo.parquet_to_json.contract import Family, NonNegative, Range, Rule
+from applications_repo.parquet_to_json.job import json_lines
+from applications_repo.parquet_to_json.job.conversion import (
+    REJECTED_KEY,
+    ConversionRequest,
+    Counts,
+    Engine,
+    Progress,
+    Source,
+    UnreadableFileError,
+    applicable_rules,
+    first_line,
+)
+from applications_repo.parquet_to_json.job.schema_plan import FileColumn, SchemaPlan
+from applications_repo.parquet_to_json.job.sink import Sink
+from shared.glue.storage import S3_SCHEME, Storage
+
+DOWNLOAD_CHUNK = 8 * 1024 * 1024
+
+
+FAMILIES = (
+    (pa.types.is_integer, Family.INTEGER),
+    (pa.types.is_floating, Family.NUMBER),
+    (pa.types.is_decimal, Family.NUMBER),
+    (pa.types.is_timestamp, Family.TIMESTAMP),
+    (pa.types.is_date, Family.DATE),
+    (pa.types.is_string, Family.STRING),
+    (pa.types.is_large_string, Family.STRING),
+    (pa.types.is_boolean, Family.BOOLEAN),
+)
+
+
+def family_of(data_type: pa.DataType) -> Family | None:
+    """The contract's family of an Arrow type; None for types it does not cover."""
+    if pa.types.is_dictionary(data_type):
+        return family_of(data_type.value_type)
+    return next((family for check, family in FAMILIES if check(data_type)), None)
+
+
+def violations(rule: Rule, batch: pa.RecordBatch, schema: SchemaPlan) -> pa.Array:
+    """Per row, whether it breaks ``rule`` (never null: a null value breaks no rule)."""
+    if isinstance(rule, NonNegative):
+        broken = pc.less(batch.column(schema.source_of(rule.column)), 0)
+    elif isinstance(rule, Range):
+        values = batch.column(schema.source_of(rule.column))
+        broken = pc.or_(pc.less(values, rule.low), pc.greater(values, rule.high))
+    else:
+        first, then = (_utc(batch.column(schema.source_of(c))) for c in (rule.first, rule.then))
+        broken = pc.greater_equal(first, then)
+    return pc.fill_null(broken, False)
+
+
+def _utc(values: pa.Array) -> pa.Array:
+    return pc.cast(values, pa.timestamp("us", tz="UTC"), safe=False)
+
+
+class ArrowSource(Source):
+    def __init__(self, path: Path, request: ConversionRequest, workdir: Path | None) -> None:
+        self.request = request
+        self.workdir = workdir
+        try:
+            self.file = pq.ParquetFile(path)
+        except (pa.ArrowInvalid, OSError) as error:
+            self.close()
+            raise UnreadableFileError(first_line(error)) from None
+
+    def columns(self) -> list[FileColumn]:
+        schema = self.file.schema_arrow
+        return [FileColumn(f.name, str(f.type), family_of(f.type)) for f in schema]
+
+    def convert(self, schema: SchemaPlan, good: Sink, bad: Sink, progress: Progress) -> Counts:
+        rules = applicable_rules(self.request.contract, schema)
+        counts: Counter[str] = Counter({r.rule: 0 for r in rules})
+        rows = rejected = 0
+        sources = [c.source for c in schema.columns]
+        try:
+            batches = self.file.iter_batches(
+                batch_size=self.request.batch_rows, columns=sources, use_threads=True
+            )
+            for batch in batches:
+                broken = [violations(rule, batch, schema) for rule in rules]
+                failing = _any(broken, len(batch))
+                rows += len(batch)
+                bad_rows = pc.sum(failing).as_py() or 0
+                rejected += bad_rows
+                for rule, mask in zip(rules, broken, strict=True):
+                    counts[rule.rule] += pc.sum(mask).as_py() or 0
+                keep = batch if not bad_rows else batch.filter(pc.invert(failing))
+                good.write(json_lines.lines(_keyed(keep, schema)))
+                if bad_rows:
+                    bad.write(
+                        _rejected_lines(batch, failing, zip(rules, broken, strict=True), schema)
+                    )
+                progress({"rows_read": rows, "rows_rejected": rejected})
+        except (pa.ArrowInvalid, OSError) as error:
+            raise UnreadableFileError(first_line(error)) from None
+        return Counts(rows_read=rows, rows_rejected=rejected, violations=dict(counts))
+
+    def close(self) -> None:
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+
+def _rejected_lines(
+    batch: pa.RecordBatch,
+    failing: pa.Array,
+    broken: Iterable[tuple[Rule, pa.Array]],
+    schema: SchemaPlan,
+) -> bytes:
+    """The failing rows of ``batch``, each with the reasons of the rules it breaks."""
+    rows = batch.filter(failing)
+    none = pa.scalar(None, pa.string())
+    reasons = [
+        pc.if_else(pc.filter(mask, failing), f'"{rule.reason}"', none) for rule, mask in broken
+    ]
+    return json_lines.lines(_keyed(rows, schema), (REJECTED_KEY, json_lines.string_list(reasons)))
+
+
+def _any(masks: list[pa.Array], length: int) -> pa.Array:
+    failing = pa.array([False] * length) if not masks else masks[0]
+    for mask in masks[1:]:
+        failing = pc.or_(failing, mask)
+    return failing
+
+
+def _keyed(batch: pa.RecordBatch, schema: SchemaPlan) -> list[tuple[str, pa.Array]]:
+    return [(c.key, batch.column(c.source)) for c in schema.columns]
+
+
+class ArrowEngine(Engine):
+    """Converts on this machine (the single-node function, ``gdp parquet-to-json``)."""
+
+    name = "arrow"
+
+    def open(self, storage: Storage, request: ConversionRequest) -> Source:
+        if not request.source.startswith(S3_SCHEME):
+            return ArrowSource(Path(request.source), request, None)
+        workdir = Path(tempfile.mkdtemp(prefix="parquet-to-json-"))
+        local = workdir / "source.parquet"
+        with storage.open(request.source, request.source_version) as body, local.open("wb") as out:
+            shutil.copyfileobj(body, out, length=DOWNLOAD_CHUNK)
+        return ArrowSource(local, request, workdir)

@@ -1,0 +1,1 @@
+"""The Lambda functions of parquet-to-json: the orchestrator and the sweeper."""
