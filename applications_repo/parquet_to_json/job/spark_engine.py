@@ -5,6 +5,7 @@ output file (memory holds one part of the upload), their lines counted for the v
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 from typing import Any
 
@@ -31,6 +32,9 @@ from shared.glue.storage import S3_SCHEME, Storage, is_spark_side_file, join_uri
 TIMESTAMP_PATTERN = "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"
 STAGING = "_staging"
 READ_CHUNK = 8 * 1024 * 1024
+CAUSE = re.compile(r"Caused by: [\w.$]+: (.+)")
+NANOS = "TIMESTAMP(NANOS"
+CASE_SENSITIVE = "spark.sql.caseSensitive"
 
 
 FAMILIES: tuple[tuple[tuple[type[T.DataType], ...], Family], ...] = (
@@ -74,15 +78,32 @@ def broken(rule: Rule, schema: SchemaPlan) -> Column:
     return F.coalesce(condition, F.lit(False))
 
 
+def spark_message(error: BaseException) -> str:
+    """The reason inside a Spark error, in one line: its innermost Java cause."""
+    text = str(error)
+    if NANOS in text:
+        return (
+            "it has nanosecond timestamps, which the JSON contract does not cover "
+            "(microseconds at most)"
+        )
+    causes = CAUSE.findall(text)
+    return causes[-1].strip() if causes else first_line(error)
+
+
 class SparkSource(Source):
     def __init__(self, spark: SparkSession, storage: Storage, request: ConversionRequest) -> None:
         self.storage = storage
         self.request = request
         path = storage.spark_input(request.source, request.source_version)
+        insensitive = spark.conf.get(CASE_SENSITIVE)
+        spark.conf.set(CASE_SENSITIVE, "true")  # the schema check names columns twinned by case
         try:
             self.frame = spark.read.parquet(path)
+            self.frame.schema  # noqa: B018 (resolved now, with the setting)
         except Exception as error:  # Spark raises AnalysisException or a Py4J error
-            raise UnreadableFileError(first_line(error)) from None
+            raise UnreadableFileError(spark_message(error)) from None
+        finally:
+            spark.conf.set(CASE_SENSITIVE, insensitive)
         self.staging = _staging_folder(request)
 
     def columns(self) -> list[FileColumn]:
@@ -113,7 +134,7 @@ class SparkSource(Source):
                 F.sum((F.size(reasons) > 0).cast("long")).alias("rejected"),
             ).first()
         except Exception as error:  # a page Spark cannot decode
-            raise UnreadableFileError(first_line(error)) from None
+            raise UnreadableFileError(spark_message(error)) from None
         assert totals is not None
         rows, rejected = int(totals["rows"]), int(totals["rejected"] or 0)
         counts = {rule.rule: int(totals[f"r{i}"] or 0) for i, rule in enumerate(rules)}
