@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,7 @@ def expected(value: Any, data_type: pa.DataType) -> Any:
     if value is None:
         return None
     if pa.types.is_floating(data_type):
-        return None if value != value or value in (float("inf"), float("-inf")) else value
+        return value if math.isfinite(value) else None
     if pa.types.is_timestamp(data_type):
         return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return value

@@ -95,7 +95,7 @@ class SparkSource(Source):
         self.storage = storage
         self.request = request
         path = storage.spark_input(request.source, request.source_version)
-        insensitive = spark.conf.get(CASE_SENSITIVE)
+        insensitive = spark.conf.get(CASE_SENSITIVE) or "false"
         spark.conf.set(CASE_SENSITIVE, "true")  # the schema check names columns twinned by case
         try:
             self.frame = spark.read.parquet(path)
