@@ -51,9 +51,10 @@ test: setup ## ruff, mypy, then every test (unit, Spark, CDK with cdk-nag/cfn-li
 	@$(BIN)/mypy
 	@$(BIN)/pytest
 
-bench: setup ## Benchmark FileProcessor (DuckDB, pyarrow, naive Spark) and the NDJSON batch job (SIZES="100 500 2000" REPEATS=3)
+bench: setup ## Benchmark FileProcessor (DuckDB, pyarrow, naive Spark), the NDJSON batch job and parquet-to-json (SIZES="100 500 2000" REPEATS=3)
 	@$(BIN)/python -m benchmarks.run $(if $(SIZES),--sizes $(SIZES)) $(if $(REPEATS),--repeats $(REPEATS))
 	@$(BIN)/python -m benchmarks.ndjson $(if $(REPEATS),--repeats $(REPEATS))
+	@$(BIN)/python -m benchmarks.parquet_to_json $(if $(REPEATS),--repeats $(REPEATS))
 
 docs: setup ## Regenerate docs/configuration.md and docs/security.md from the code
 	@$(BIN)/gdp docs

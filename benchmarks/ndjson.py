@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.generate import DATA_DIR
-from benchmarks.run import RESULTS_DIR, BenchmarkError, Run, machine, measure
+from benchmarks.run import RESULTS_DIR, BenchmarkError, Run, engine_results, machine, measure
 
 SEED = 20261201
 FILES = 200
@@ -125,20 +124,7 @@ def benchmark(repeats: int) -> dict:
                 run = measure([*command, str(folder), str(Path(work) / "out")], Path(work) / "out")
             runs[engine].append(run)
             print(f"  {LABELS[engine]:<28} run {attempt + 1}/{repeats}: {run.seconds:6.1f} s")
-    rows = {engine: {r.rows for r in found} for engine, found in runs.items()}
-    if len({count for counts in rows.values() for count in counts}) != 1:
-        raise BenchmarkError(f"engines disagree on the rows: {rows}")
-    results = {
-        engine: {
-            "label": LABELS[engine],
-            "seconds": [round(r.seconds, 2) for r in found],
-            "median_seconds": round(statistics.median(r.seconds for r in found), 2),
-            "peak_rss_mb": round(statistics.median(r.peak_rss_bytes for r in found) / 2**20),
-            "output_mb": round(found[0].output_bytes / 2**20, 1),
-            "rows": found[0].rows,
-        }
-        for engine, found in runs.items()
-    }
+    results = engine_results(runs, LABELS)
     seconds = {engine: result["median_seconds"] for engine, result in results.items()}
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -254,6 +254,25 @@ def timed(command: Sequence[str]) -> dict:
     }
 
 
+def engine_results(runs: dict[str, list[Run]], labels: dict[str, str]) -> dict[str, dict]:
+    """Each engine's runs summarized (their times, the median, the median peak memory, the
+    output and its rows); the engines must agree on the rows."""
+    rows = {engine: {r.rows for r in found} for engine, found in runs.items()}
+    if len({count for counts in rows.values() for count in counts}) != 1:
+        raise BenchmarkError(f"engines disagree on the rows: {rows}")
+    return {
+        engine: {
+            "label": labels[engine],
+            "seconds": [round(r.seconds, 2) for r in found],
+            "median_seconds": round(statistics.median(r.seconds for r in found), 2),
+            "peak_rss_mb": round(statistics.median(r.peak_rss_bytes for r in found) / 2**20),
+            "output_mb": round(found[0].output_bytes / 2**20, 1),
+            "rows": found[0].rows,
+        }
+        for engine, found in runs.items()
+    }
+
+
 def machine() -> dict:
     """What the numbers were measured on."""
     return {

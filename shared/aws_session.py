@@ -4,9 +4,11 @@ caller's own credentials."""
 
 from __future__ import annotations
 
+import json
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from shared.errors import PlatformError
 from shared.naming import StageNaming
 
 if TYPE_CHECKING:
@@ -31,3 +33,24 @@ def stage_session(naming: StageNaming, session_name: str) -> boto3.Session:
         aws_session_token=credentials["SessionToken"],
         region_name=naming.region,
     )
+
+
+class FunctionFailedError(PlatformError):
+    """A function invoked for a command failed on its request."""
+
+
+def invoke_function(
+    naming: StageNaming, function_name: str, event: dict[str, Any], session_name: str
+) -> Any:
+    """Invoke a function of the stage (an application's operators' tool) and return its
+    answer; its error, in one line, raises ``FunctionFailedError``."""
+    response = (
+        stage_session(naming, session_name)
+        .client("lambda")
+        .invoke(FunctionName=function_name, Payload=json.dumps(event).encode())
+    )
+    answer = json.loads(response["Payload"].read() or b"null")
+    if response.get("FunctionError"):
+        message = answer.get("errorMessage", answer) if isinstance(answer, dict) else answer
+        raise FunctionFailedError(f"{function_name}: {message}")
+    return answer

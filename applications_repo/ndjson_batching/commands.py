@@ -10,13 +10,8 @@ from typing import Any
 from applications_repo.ndjson_batching.application import NDJSON_BATCHING
 from applications_repo.ndjson_batching.names import NdjsonNames
 from applications_repo.ndjson_batching.tracking import FileStatus
-from shared.aws_session import stage_session
+from shared.aws_session import invoke_function
 from shared.config import StageName, load_config
-from shared.errors import PlatformError
-
-
-class StateManagerError(PlatformError):
-    """The state manager failed on the request."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,13 +64,6 @@ def run_action(args: argparse.Namespace) -> int:
     """Invoke the state manager; print its answer as JSON."""
     context = NDJSON_BATCHING.context(load_config(args.config), args.stage)
     function = NdjsonNames(context.naming).state_manager
-    session = stage_session(context.naming, "gdp-ndjson")
-    response = session.client("lambda").invoke(
-        FunctionName=function, Payload=json.dumps(request(args)).encode()
-    )
-    answer = json.loads(response["Payload"].read() or b"null")
-    if response.get("FunctionError"):
-        message = answer.get("errorMessage", answer) if isinstance(answer, dict) else answer
-        raise StateManagerError(f"{function}: {message}")
+    answer = invoke_function(context.naming, function, request(args), "gdp-ndjson")
     print(json.dumps(answer, indent=2, default=str))
     return 0

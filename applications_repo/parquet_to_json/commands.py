@@ -22,19 +22,14 @@ from applications_repo.parquet_to_json.metadata import Status
 from applications_repo.parquet_to_json.names import ParquetToJsonNames
 from applications_repo.parquet_to_json.settings import ParquetToJsonSettings
 from applications_repo.parquet_to_json.uploads import Limits, parquet_problem
-from shared.aws_session import stage_session
+from shared.aws_session import invoke_function
 from shared.config import StageName, load_config
-from shared.errors import PlatformError
 from shared.glue.storage import LocalStorage
 from shared.outcomes import REJECTED, SUCCEEDED
 
 ENGINES = ("auto", "arrow", "spark")
 REJECTS_FOLDER = "rejected"
 LOCAL_JOB_NAME = "parquet-to-json-local"
-
-
-class SweeperError(PlatformError):
-    """The sweeper failed on the request."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -139,13 +134,6 @@ def run_sweeper(args: argparse.Namespace) -> int:
         event |= {"limit": args.limit, **({"status": args.status} if args.status else {})}
     else:
         event["file_ids"] = args.file_ids
-    session = stage_session(context.naming, "gdp-p2j")
-    response = session.client("lambda").invoke(
-        FunctionName=function, Payload=json.dumps(event).encode()
-    )
-    answer = json.loads(response["Payload"].read() or b"null")
-    if response.get("FunctionError"):
-        message = answer.get("errorMessage", answer) if isinstance(answer, dict) else answer
-        raise SweeperError(f"{function}: {message}")
+    answer = invoke_function(context.naming, function, event, "gdp-p2j")
     print(json.dumps(answer, indent=2, default=str))
     return 0

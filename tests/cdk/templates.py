@@ -30,3 +30,10 @@ def statement(statements: list[dict], sid: str) -> dict:
 
 def as_list(value) -> list:
     return value if isinstance(value, list) else [value]
+
+
+def only(template, kind: str, properties: dict) -> dict:
+    """The one resource of ``kind`` with ``properties``."""
+    found = template.find_resources(kind, {"Properties": properties})
+    assert len(found) == 1, f"{len(found)} {kind} with {properties}"
+    return next(iter(found.values()))

@@ -10,19 +10,13 @@ from applications_repo.ndjson_batching.application import NDJSON_BATCHING
 from applications_repo.ndjson_batching.names import NdjsonNames
 from shared.config import StageName
 from shared.naming import StageNaming
-from tests.cdk.templates import as_list, managed_policy_statements, statement
+from tests.cdk.templates import as_list, managed_policy_statements, only, statement
 
 SEED = {
     # stage: (builder concurrency, workers, worker type, max concurrent runs, input days)
     StageName.DEV: (2, 2, "G.1X", 1, 3),
     StageName.PROD: (50, 20, "G.2X", 30, 7),
 }
-
-
-def only(template, kind: str, properties: dict) -> dict:
-    found = template.find_resources(kind, {"Properties": properties})
-    assert len(found) == 1, f"{len(found)} {kind} with {properties}"
-    return next(iter(found.values()))
 
 
 @pytest.fixture(params=list(StageName), ids=lambda s: s.value)

@@ -4,10 +4,13 @@ next is read, so memory holds one batch whatever the file's size."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,6 +35,7 @@ from applications_repo.parquet_to_json.job.sink import Sink
 from shared.glue.storage import S3_SCHEME, Storage
 
 DOWNLOAD_CHUNK = 8 * 1024 * 1024
+WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 FAMILIES = (
@@ -86,29 +90,34 @@ class ArrowSource(Source):
         return [FileColumn(f.name, str(f.type), family_of(f.type)) for f in schema]
 
     def convert(self, schema: SchemaPlan, good: Sink, bad: Sink, progress: Progress) -> Counts:
+        """Batches are converted on ``WORKERS`` threads (Arrow's kernels release the GIL) and
+        written in their order; at most ``2 * WORKERS`` are in memory at once."""
         rules = applicable_rules(self.request.contract, schema)
         counts: Counter[str] = Counter({r.rule: 0 for r in rules})
         rows = rejected = 0
         sources = [c.source for c in schema.columns]
+        in_flight: deque[Future[ConvertedBatch]] = deque()
+
+        def write(converted: ConvertedBatch) -> None:
+            nonlocal rows, rejected
+            good.write(converted.good)
+            bad.write(converted.bad)
+            rows += converted.rows
+            rejected += converted.rejected
+            counts.update(converted.violations)
+            progress({"rows_read": rows, "rows_rejected": rejected})
+
         try:
             batches = self.file.iter_batches(
                 batch_size=self.request.batch_rows, columns=sources, use_threads=True
             )
-            for batch in batches:
-                broken = [violations(rule, batch, schema) for rule in rules]
-                failing = _any(broken, len(batch))
-                rows += len(batch)
-                bad_rows = pc.sum(failing).as_py() or 0
-                rejected += bad_rows
-                for rule, mask in zip(rules, broken, strict=True):
-                    counts[rule.rule] += pc.sum(mask).as_py() or 0
-                keep = batch if not bad_rows else batch.filter(pc.invert(failing))
-                good.write(json_lines.lines(_keyed(keep, schema)))
-                if bad_rows:
-                    bad.write(
-                        _rejected_lines(batch, failing, zip(rules, broken, strict=True), schema)
-                    )
-                progress({"rows_read": rows, "rows_rejected": rejected})
+            with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+                for batch in batches:
+                    in_flight.append(pool.submit(convert_batch, batch, rules, schema))
+                    if len(in_flight) >= 2 * WORKERS:
+                        write(in_flight.popleft().result())
+                while in_flight:
+                    write(in_flight.popleft().result())
         except (pa.ArrowInvalid, OSError) as error:
             raise UnreadableFileError(first_line(error)) from None
         return Counts(rows_read=rows, rows_rejected=rejected, violations=dict(counts))
@@ -117,6 +126,33 @@ class ArrowSource(Source):
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
+
+
+@dataclass(frozen=True)
+class ConvertedBatch:
+    """One batch's JSON lines, good and rejected, and its counts."""
+
+    good: bytes
+    bad: bytes
+    rows: int
+    rejected: int
+    violations: dict[str, int]
+
+
+def convert_batch(batch: pa.RecordBatch, rules: list[Rule], schema: SchemaPlan) -> ConvertedBatch:
+    """Check one batch against the rules and format its rows."""
+    broken = [violations(rule, batch, schema) for rule in rules]
+    failing = _any(broken, len(batch))
+    bad_rows = pc.sum(failing).as_py() or 0
+    keep = batch if not bad_rows else batch.filter(pc.invert(failing))
+    pairs = zip(rules, broken, strict=True)
+    return ConvertedBatch(
+        good=json_lines.lines(_keyed(keep, schema)),
+        bad=_rejected_lines(batch, failing, pairs, schema) if bad_rows else b"",
+        rows=len(batch),
+        rejected=bad_rows,
+        violations={r.rule: pc.sum(m).as_py() or 0 for r, m in zip(rules, broken, strict=True)},
+    )
 
 
 def _rejected_lines(

@@ -141,32 +141,25 @@ def convert_file(
             if mismatch or newer:
                 good.abort()
                 bad.abort()
-                if mismatch:
-                    return outcome(FAILED, error=mismatch, schema=schema.report())
-                return outcome(
-                    SUCCEEDED,
-                    rows_read=counts.rows_read,
-                    rows_written=good.lines,
-                    rows_rejected=bad.lines,
-                    violations=dict(counts.violations),
-                    schema=schema.report(),
-                    superseded_by=newer,
-                )
-            _commit(good, bad, s3)
+            else:
+                _commit(good, bad, s3)
         except BaseException:
             good.abort()
             bad.abort()
             raise
-        return outcome(
-            SUCCEEDED,
-            rows_read=counts.rows_read,
-            rows_written=good.lines,
-            rows_rejected=bad.lines,
-            violations=dict(counts.violations),
-            schema=schema.report(),
-            output=request.output,
-            rejects=request.rejects if bad.lines else None,
-        )
+        if mismatch:
+            return outcome(FAILED, error=mismatch, schema=schema.report())
+        written = {
+            "rows_read": counts.rows_read,
+            "rows_written": good.lines,
+            "rows_rejected": bad.lines,
+            "violations": dict(counts.violations),
+            "schema": schema.report(),
+        }
+        if newer:
+            return outcome(SUCCEEDED, superseded_by=newer, **written)
+        rejects = request.rejects if bad.lines else None
+        return outcome(SUCCEEDED, output=request.output, rejects=rejects, **written)
     except UnreadableFileError as error:
         return outcome(REJECTED, error=f"{request.source} is not readable Parquet: {error}")
     finally:
