@@ -109,7 +109,7 @@ def make_engine(name: str, job_name: str) -> Engine:
     return SparkEngine(get_spark(job_name))
 
 
-class Progress:
+class ProgressRecorder:
     """Writes the run's progress to its item, at most every ``seconds``."""
 
     def __init__(self, table: MetadataTable | None, item_id: str, run_id: str, seconds: float):
@@ -156,7 +156,7 @@ def run(argv: Sequence[str]) -> Conversion:
         contract=Contract.from_json(args["contract"]),
         batch_rows=int(args.get("batch_rows", 65_536)),
     )
-    progress = Progress(table, item_id, run_id, float(args.get("progress_seconds", 30)))
+    progress = ProgressRecorder(table, item_id, run_id, float(args.get("progress_seconds", 30)))
     try:
         with tempfile.TemporaryDirectory(prefix="parquet-to-json-") as workdir:
             conversion = convert_file(

@@ -26,8 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 NULL = "null"
-TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-"""Arrow's ``%S`` carries the fraction of the unit: microseconds after the cast below."""
+WHOLE_NUMBER = r"^(-?[0-9]+)$"
+NOT_FINITE = r"^(-?inf|nan)$"
+ISO_PARTS = r"^(.{10}) (.*)$"
 SHORT_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
 OTHER_CONTROLS = tuple(chr(c) for c in range(0x20) if chr(c) not in "\n\r\t")
 CONTROL = "[\\x00-\\x1f]"
@@ -43,9 +44,7 @@ def json_values(array: pa.Array) -> pa.Array:
     if pa.types.is_integer(data_type) or pa.types.is_boolean(data_type):
         return pc.fill_null(pc.cast(array, pa.string()), NULL)
     if pa.types.is_timestamp(data_type):
-        utc = pa.timestamp("us", tz="UTC" if data_type.tz else None)
-        text = pc.strftime(pc.cast(array, utc, safe=False), format=TIMESTAMP_FORMAT)
-        return _quoted(text)
+        return _timestamps(array)
     if pa.types.is_decimal(data_type) or pa.types.is_date(data_type):
         return _quoted(pc.cast(array, pa.string()))
     return _quoted(escape(pc.cast(array, pa.string())))
@@ -69,11 +68,21 @@ def _quoted(text: pa.Array) -> pa.Array:
 
 
 def _floats(array: pa.Array) -> pa.Array:
-    finite = pc.is_finite(array)
-    text = pc.cast(array, pa.string())
-    integral = pc.match_substring_regex(text, r"^-?[0-9]+$")
-    text = pc.if_else(integral, pc.binary_join_element_wise(text, ".0", ""), text)
-    return pc.fill_null(pc.if_else(finite, text, pa.scalar(None, pa.string())), NULL)
+    """Arrow's shortest text of each float, ``.0`` after a whole number (as Spark writes
+    it), ``null`` for NaN and infinities (``nan``, ``inf`` as text)."""
+    text = pc.replace_substring_regex(pc.cast(array, pa.string()), WHOLE_NUMBER, r"\1.0")
+    if not pc.all(pc.is_finite(array)).as_py():
+        text = pc.replace_substring_regex(text, NOT_FINITE, NULL)
+    return pc.fill_null(text, NULL)
+
+
+def _timestamps(array: pa.Array) -> pa.Array:
+    """ISO-8601 in UTC with microseconds: the values in UTC, as naive microseconds (a view of
+    the same numbers), cast to text (``2024-01-15 08:30:00.123456``), ``T`` and ``Z`` put in."""
+    if array.type.tz:
+        array = pc.cast(array, pa.timestamp("us", tz="UTC"), safe=False).view(pa.timestamp("us"))
+    text = pc.cast(pc.cast(array, pa.timestamp("us"), safe=False), pa.string())
+    return pc.fill_null(pc.replace_substring_regex(text, ISO_PARTS, r'"\1T\2Z"'), NULL)
 
 
 def lines(

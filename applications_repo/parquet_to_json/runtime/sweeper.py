@@ -133,6 +133,8 @@ def gone(item: Mapping[str, Any], glue: Any, config: SweeperConfig) -> str | Non
     state = run.get("JobRunState", "")
     if state in ALIVE:
         return None
+    if state == "SUCCEEDED":
+        return f"{quiet}: Glue run {run_id} SUCCEEDED without recording its result"
     message = run.get("ErrorMessage") or "no error message"
     return f"{quiet}: Glue run {run_id} is {state} ({message})"
 
