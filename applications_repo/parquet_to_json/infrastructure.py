@@ -1,4 +1,4 @@
-"""parquet-to-json's stack: the source and output buckets, the metadata table, the
+"""parquet-to-json's stack: its storage (``stack_storage``), the
 orchestrator and its upload rule, the sweeper and its schedule, the single-node function and
 the Glue job, each function with its own role."""
 
@@ -6,20 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
-from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from applications_repo.parquet_to_json import metadata
 from applications_repo.parquet_to_json.definition import FUNCTION_MODULES, definition
-from applications_repo.parquet_to_json.job.spark_engine import STAGING
 from applications_repo.parquet_to_json.names import ParquetToJsonNames
 from applications_repo.parquet_to_json.settings import ParquetToJsonSettings
+from applications_repo.parquet_to_json.stack_storage import buckets, metadata_table
 from applications_repo.parquet_to_json.uploads import OUTPUT_PREFIX
 from shared import metrics
 from shared.application import FunctionJob, ObjectCreatedHandler, ServiceFunction
@@ -33,7 +31,6 @@ from shared.constructs.functions import (
 )
 from shared.constructs.glue_job import GlueSparkJob
 from shared.constructs.logging import LogsKey, own_provider_log_groups
-from shared.constructs.secure_bucket import SecureBucket
 from shared.constructs.shared_roles import allow, attach_to_role
 from shared.naming import QUARANTINE_PREFIX, TEST_PREFIX
 from shared.registry import AppContext
@@ -41,7 +38,6 @@ from shared.registry import AppContext
 ORCHESTRATOR_MEMORY_MB = 256
 SWEEPER_TIMEOUT = Duration.minutes(5)
 EVENT_MAX_AGE = Duration.hours(6)
-STAGING_EXPIRATION_DAYS = 1
 
 
 class ParquetToJsonStack(Stack):
@@ -71,8 +67,8 @@ class ParquetToJsonStack(Stack):
             description="Encrypts the logs of the parquet-to-json functions.",
             log_group_pattern=f"/aws/lambda/GlueParquetToJson*-{n.stage}",
         )
-        self.source_bucket, self.output_bucket = self._buckets()
-        self.table = self._metadata_table()
+        self.source_bucket, self.output_bucket = buckets(self)
+        self.table = metadata_table(self)
         self.single_node = self._single_node_function(single_node)
         self.orchestrator = self._orchestrator_function(orchestrator)
         self.sweeper = self._sweeper_function(sweeper)
@@ -86,70 +82,6 @@ class ParquetToJsonStack(Stack):
         )
         self._grant_shared_roles()
         own_provider_log_groups(self, naming=n, days=context.settings.logs.lambda_retention_days)
-
-    def _buckets(self) -> tuple[SecureBucket, SecureBucket]:
-        n, names, storage = self.naming, self.names, self.context.settings.storage
-        access_logs = s3.Bucket.from_bucket_name(self, "AccessLogsBucket", n.access_logs_bucket)
-        common: dict[str, Any] = {
-            "access_logs_bucket": access_logs,
-            "versioned": True,
-            "noncurrent_expiration_days": storage.noncurrent_version_expiration_days,
-            "retain": self.context.settings.retain_data,
-        }
-        source = SecureBucket(
-            self,
-            "SourceBucket",
-            bucket_name=names.source_bucket,
-            expiration_days=storage.input_expiration_days,
-            event_bridge_enabled=True,
-            prefix_expirations=((QUARANTINE_PREFIX, storage.quarantine_expiration_days),),
-            **common,
-        )
-        output = SecureBucket(
-            self,
-            "OutputBucket",
-            bucket_name=names.output_bucket,
-            expiration_days=storage.output_expiration_days,
-            prefix_expirations=((f"{STAGING}/", STAGING_EXPIRATION_DAYS),),
-            **common,
-        )
-        for bucket in (source, output):
-            Annotations.of(bucket).acknowledge_warning(
-                "@aws-cdk/aws-s3:accessLogsPolicyNotAdded",
-                "The stage's log bucket (the storage stack's) accepts the server access logs "
-                "of every glue-* bucket of its account under the bucket's name.",
-            )
-        return source, output
-
-    def _metadata_table(self) -> dynamodb.TableV2:
-        def index(name: str, partition: str) -> dynamodb.GlobalSecondaryIndexPropsV2:
-            string = dynamodb.AttributeType.STRING
-            return dynamodb.GlobalSecondaryIndexPropsV2(
-                index_name=name,
-                partition_key=dynamodb.Attribute(name=partition, type=string),
-                sort_key=dynamodb.Attribute(name=metadata.CREATED, type=string),
-            )
-
-        return dynamodb.TableV2(
-            self,
-            "MetadataTable",
-            table_name=self.names.metadata_table,
-            partition_key=dynamodb.Attribute(
-                name=metadata.FILE_ID, type=dynamodb.AttributeType.STRING
-            ),
-            global_secondary_indexes=[
-                index(metadata.STATUS_INDEX, metadata.STATUS),
-                index(metadata.SOURCE_INDEX, metadata.SOURCE),
-            ],
-            billing=dynamodb.Billing.on_demand(),
-            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            removal_policy=RemovalPolicy.RETAIN
-            if self.context.settings.retain_data
-            else RemovalPolicy.DESTROY,
-        )
 
     def _table_statement(self, sid: str, actions: tuple[str, ...]) -> iam.PolicyStatement:
         table = self.naming.dynamodb_table_arn(self.names.metadata_table)

@@ -110,11 +110,12 @@ class ParquetToJsonSettings(Settings):
     worker_type: WorkerType = "G.1X"
     """The Spark job's workers. Spec: 000, "Worker Type: G.1X"."""
     min_workers: Annotated[int, Field(ge=2, le=299)] = 2
-    """Spec: 000, "Number of Workers: Auto-scaling (2-10)"."""
+    """The Spark job's fewest workers (auto scaling starts there). Spec: 000, "Number of
+    Workers: Auto-scaling (2-10)"."""
     max_workers: Annotated[int, Field(ge=2, le=299)] = 10
-    """Spec: as above."""
+    """The Spark job's most workers. Spec: 000, "Number of Workers: Auto-scaling (2-10)"."""
     timeout_minutes: Annotated[int, Field(ge=1, le=2880)] = 60
-    """Spec: 000, "Timeout: 60 minutes"."""
+    """Minutes before Glue stops a Spark run. Spec: 000, "Timeout: 60 minutes"."""
     max_retries: Annotated[int, Field(ge=0, le=10)] = 2
     """Glue retries of a failed Spark run (each attempt takes the run over). Spec: 000, "Max
     Retries: 2". Glue allows retries only without run queuing, so a run Glue refuses

@@ -86,6 +86,7 @@ def test_gdp_run_for_one_application_prints_one_json_object_per_input(tmp_path):
         "seconds",
         "note",
         "batch",
+        "record",
     ]
     assert (row["app"], row["input"], row["state"], row["rows_written"]) == (
         "file-processor",

@@ -23,6 +23,7 @@ def test_the_registry_holds_the_shipped_applications():
         "file-processor",
         "legislators",
         "ndjson-batching",
+        "parquet-to-json",
     ]
 
 
