@@ -22,7 +22,11 @@ from pathlib import Path
 from shared.config import REPOSITORY_ROOT
 from shared.errors import PlatformError
 
-BUILD_ROOT = REPOSITORY_ROOT / "build"
+BUILD_ROOT = Path(os.environ.get("GDP_BUILD_ROOT") or REPOSITORY_ROOT / "build")
+"""Where the functions' and jobs' code is staged for the CDK; ``GDP_BUILD_ROOT`` moves it
+(each test worker stages its own, since a bundle is rebuilt in place)."""
+LAYERS_ROOT = REPOSITORY_ROOT / "build" / "layers"
+"""Built layers, by a digest of what they hold, written whole: shared by every build root."""
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", "tests")
 # Zip entries carry this timestamp so that identical code gives an identical archive.
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -65,7 +69,7 @@ def python_layer(distributions: Sequence[str], python_version: str) -> Path:
     """
     pins = [f"{name}=={version}" for name, version in locked_versions(distributions).items()]
     key = hashlib.sha256(json.dumps([pins, python_version, LAYER_PLATFORM]).encode()).hexdigest()
-    layer = BUILD_ROOT / "layers" / f"{'-'.join(distributions)}-py{python_version}-{key[:12]}.zip"
+    layer = LAYERS_ROOT / f"{'-'.join(distributions)}-py{python_version}-{key[:12]}.zip"
     if layer.exists():
         return layer
     layer.parent.mkdir(parents=True, exist_ok=True)

@@ -8,12 +8,19 @@ without it).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
-from shared.config import PlatformConfig, load_config
-
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    # each worker (make test runs two) stages its own bundles and local runs: a bundle is
+    # rebuilt in place, and runs are named by the second they start
+    root = Path(__file__).resolve().parents[1]
+    os.environ.setdefault("GDP_BUILD_ROOT", str(root / "build" / worker))
+    os.environ.setdefault("GDP_LOCAL_RUN_ROOT", str(root / ".local-run" / worker))
+
+from shared.config import PlatformConfig, load_config
 
 POST_DEPLOY_DIR = "post_deploy"
 pytest_plugins = ["tests.synthesized"]

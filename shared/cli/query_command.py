@@ -10,10 +10,10 @@ import argparse
 import json
 from pathlib import Path
 
-from shared.config import REPOSITORY_ROOT
+from shared.config import LOCAL_RUN_ROOT
 from shared.errors import PlatformError
 
-WORK_ROOT = REPOSITORY_ROOT / ".local-run"
+WORK_ROOT = LOCAL_RUN_ROOT
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

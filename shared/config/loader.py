@@ -22,6 +22,9 @@ from shared.config.models import STAGE_PRESETS, PlatformConfig, StageName, Stage
 from shared.errors import ConfigError
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+LOCAL_RUN_ROOT = Path(os.environ.get("GDP_LOCAL_RUN_ROOT") or REPOSITORY_ROOT / ".local-run")
+"""Where ``gdp run`` keeps its runs (and ``gdp query`` finds them); ``GDP_LOCAL_RUN_ROOT``
+moves it (each test worker has its own)."""
 DEFAULT_CONFIG_FILE = REPOSITORY_ROOT / "platform.yaml"
 CONFIG_ENV_VAR = "GDP_CONFIG"
 CONFIG_CONTEXT_KEY = "config"

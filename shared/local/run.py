@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shared.application import Definition
-from shared.config import REPOSITORY_ROOT, PlatformConfig, StageName
+from shared.config import LOCAL_RUN_ROOT, PlatformConfig, StageName
 from shared.local.deliveries import DEAD_LETTERED
 from shared.local.glue_executor import FAILED, RunRecord
 from shared.local.report import SummaryRow, Upload, relative, render_table, where_to_look
@@ -25,7 +25,7 @@ from shared.local.stage import IGNORED_SAMPLE_SUFFIXES, LocalStage, selected
 from shared.monitoring.definition import stage_definitions
 from shared.outcomes import REJECTED, JobReport
 
-WORK_ROOT = REPOSITORY_ROOT / ".local-run"
+WORK_ROOT = LOCAL_RUN_ROOT
 ASSEMBLY_CACHE = "cdk.out"
 """Under WORK_ROOT: the stage's synthesized assemblies, by a digest of their inputs."""
 NOT_DELIVERED = "NOT DELIVERED"
