@@ -1,10 +1,11 @@
-"""The single-node function's deployment package, as the pipeline synthesizes it, runs on the
-Python Lambda runs it on (``FUNCTION_JOB_PYTHON``, not this test run's 3.11): its code
-asset and its layer (pyarrow wheels for that Python) unpacked as Lambda does, its handler
-called with a run event, against the local AWS.
+"""The single-node functions' deployment packages (FileProcessorV2's and parquet-to-json's),
+as the pipeline synthesizes them, run on the Python Lambda runs them on
+(``FUNCTION_JOB_PYTHON``, not this test run's 3.11): code asset and layer (pyarrow wheels for
+that Python) unpacked as Lambda does, the handler called with a run event, against the local
+AWS.
 
-The rest of the suite runs the same code in this process on Python 3.11; this test is what
-shows the package itself works on the runtime's Python."""
+The rest of the suite runs the same code in this process on Python 3.11; these tests are what
+show the packages themselves work on the runtime's Python."""
 
 from __future__ import annotations
 
@@ -19,12 +20,17 @@ import pyarrow.parquet as pq
 import pytest
 
 from applications_repo.file_processor.names import FileProcessorNames
+from applications_repo.parquet_to_json.definition import SAMPLES
+from applications_repo.parquet_to_json.metadata import MetadataTable, NewFile, Status, plain
+from applications_repo.parquet_to_json.names import ParquetToJsonNames
+from applications_repo.parquet_to_json.starting import StartConfig, job_arguments
 from shared.application import FUNCTION_JOB_PYTHON
 from shared.bundling import locked_versions
 from shared.config import StageName
 from shared.local.aws import LocalAws
 from shared.local.stage_assembly import StageAssembly
 from shared.naming import StageNaming
+from tests.unit.parquet_to_json.conftest import create_metadata_table
 
 pytestmark = pytest.mark.integration
 
@@ -175,3 +181,75 @@ def test_the_package_runs_a_file_on_the_runtimes_python(dev_assembly, platform_c
     assert [(r["order_id"], str(r["amount"])) for r in rows] == [(1, "12.50"), (2, "None")]
     assert rows[1]["shipped_at"].isoformat() == "2026-01-06T06:30:00+00:00"
     assert {c["Name"] for c in table["StorageDescriptor"]["Columns"]} >= {"order_id", "amount"}
+
+
+def test_the_parquet_to_json_package_converts_a_file_on_the_runtimes_python(
+    dev_assembly, platform_config, tmp_path
+):
+    naming = StageNaming.of(platform_config, StageName.DEV)
+    names = ParquetToJsonNames(naming)
+    python = runtime_python()
+    code, layer_zip = deployed_package(dev_assembly, names.single_node)
+    layer = tmp_path / "layer"
+    with zipfile.ZipFile(layer_zip) as archive:
+        archive.extractall(layer)
+    sdk = sdk_for_the_runtime(tmp_path / "sdk")
+    [function] = [
+        body["Properties"]
+        for stack in dev_assembly.stacks
+        for body in stack.template.get("Resources", {}).values()
+        if body["Type"] == "AWS::Lambda::Function"
+        and body["Properties"].get("FunctionName") == names.single_node
+    ]
+    key = "raw-data/2024/01/15/yellow_tripdata_2024-01.parquet"
+    with LocalAws(naming) as aws:
+        s3 = aws.client("s3")
+        for bucket in (names.source_bucket, names.output_bucket):
+            s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=names.source_bucket, Key=key, Body=(SAMPLES / key).read_bytes())
+        create_metadata_table(aws.client("dynamodb"), names.metadata_table)
+        table = MetadataTable(aws.session.resource("dynamodb").Table(names.metadata_table))
+        new = NewFile(
+            file_id=f"{key}@null",
+            source_file_path=f"s3://{names.source_bucket}/{key}",
+            source_version=None,
+            output_file_path=f"s3://{names.output_bucket}/processed-data/2024/01/15/trips.json",
+            rejects_file_path=f"s3://{names.output_bucket}/rejected-data/2024/01/15/trips.json",
+            file_size_bytes=(SAMPLES / key).stat().st_size,
+        )
+        assert table.create(new, Status.PENDING, by="test")
+        assert table.claim_start(new.file_id, "token", by="test")
+        start = StartConfig(names.job, names.single_node, 1 << 30, names.metadata_table)
+        item = table.get(new.file_id)
+        assert item is not None
+        event = {"JobRunId": "fr_runtime", "Arguments": job_arguments(item, "token", start)}
+        done = subprocess.run(
+            [
+                python,
+                "-I",
+                "-c",
+                DRIVER,
+                json.dumps(event),
+                ":".join(map(str, (code, layer / "python", sdk))),
+                names.single_node,
+            ],
+            env={**aws.environment, **function["Environment"]["Variables"], "PATH": "/usr/bin"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        [line] = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+        result = json.loads(line.removeprefix("RESULT "))
+        assert result["python"] == [int(p) for p in FUNCTION_JOB_PYTHON.split(".")]
+        assert (result["status"], result["rows_written"], result["rows_rejected"]) == (
+            "SUCCEEDED",
+            4996,
+            4,
+        ), result
+        record = plain(table.get(new.file_id))
+        body = s3.get_object(Bucket=names.output_bucket, Key="processed-data/2024/01/15/trips.json")
+        lines = body["Body"].read().decode().splitlines()
+    assert record["processing_status"] == "SUCCEEDED" and record["engine"] == "arrow"
+    assert len(lines) == 4996 and json.loads(lines[0])["tpep_pickup_datetime"].endswith("Z")
