@@ -1,9 +1,11 @@
-"""Each CDK app synthesized once per test session, through the same path as `cdk synth`
-(cdk-nag runs inside ``app.synth()`` and fails it on any unacknowledged finding); the CDK and
-deployability tiers share them."""
+"""Each CDK app synthesized once per test run (the pytest-xdist workers share it), through
+the same path as `cdk synth` (cdk-nag runs inside ``app.synth()`` and fails it on any
+unacknowledged finding); the CDK and deployability tiers share them."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,20 +58,36 @@ def synthesize(
     return Synthesized(delivery.app, config, outdir, stacks(outdir))
 
 
+def synthesized_once(
+    tmp_path_factory: pytest.TempPathFactory, delivery: Delivery, config: PlatformConfig
+) -> Synthesized:
+    """``delivery`` synthesized once per test run: under pytest-xdist the first worker to
+    ask synthesizes it into the folder the workers share, the others wait for it and read it."""
+    name = f"{delivery.app.value}-cdk.out"
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return synthesize(delivery, tmp_path_factory.mktemp(name), config)
+    shared = tmp_path_factory.getbasetemp().parent
+    outdir, done = shared / name, shared / f"{name}.done"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done.exists():
+            return Synthesized(delivery.app, config, outdir, stacks(outdir))
+        synthesized = synthesize(delivery, outdir, config)
+        done.touch()
+        return synthesized
+
+
 @pytest.fixture(scope="session")
 def infrastructure(tmp_path_factory, platform_config) -> Synthesized:
     """The infrastructure app, synthesized from platform.yaml."""
-    outdir = tmp_path_factory.mktemp("infrastructure-cdk.out")
-    return synthesize(
-        Delivery(AppName.INFRASTRUCTURE, InfrastructureStage), outdir, platform_config
-    )
+    delivery = Delivery(AppName.INFRASTRUCTURE, InfrastructureStage)
+    return synthesized_once(tmp_path_factory, delivery, platform_config)
 
 
 @pytest.fixture(scope="session")
 def applications(tmp_path_factory, platform_config) -> Synthesized:
     """The applications app, synthesized from platform.yaml."""
-    outdir = tmp_path_factory.mktemp("applications-cdk.out")
-    return synthesize(DELIVERY, outdir, platform_config)
+    return synthesized_once(tmp_path_factory, DELIVERY, platform_config)
 
 
 @pytest.fixture(params=list(AppName), ids=lambda app: app.value)

@@ -10,13 +10,6 @@ from applications_repo.ndjson_batching import metrics
 from applications_repo.ndjson_batching.definition import definition
 from applications_repo.ndjson_batching.names import NdjsonNames
 from applications_repo.ndjson_batching.settings import NdjsonBatchingSettings
-from applications_repo.ndjson_batching.tracking import (
-    IN_FLIGHT,
-    FileStatus,
-    TrackingTable,
-    date_prefix,
-    file_name,
-)
 from shared.application import Definition
 from shared.metrics import SERVICE_DIMENSION
 from shared.naming import QUARANTINE_PREFIX
@@ -181,6 +174,15 @@ class NdjsonBatching(Application):
     def input_state(
         self, context: AppContext, session: Any, bucket: str, key: str, version_id: str | None
     ) -> InputState | None:
+        # boto3 loads only here: every gdp command imports the registry
+        from applications_repo.ndjson_batching.tracking import (  # noqa: PLC0415
+            IN_FLIGHT,
+            FileStatus,
+            TrackingTable,
+            date_prefix,
+            file_name,
+        )
+
         names = NdjsonNames(context.naming)
         if bucket != names.input_bucket:
             return None

@@ -8,13 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from applications_repo.parquet_to_json import metrics
 from applications_repo.parquet_to_json.definition import definition
-from applications_repo.parquet_to_json.metadata import (
-    IN_FLIGHT,
-    MetadataTable,
-    Status,
-    file_id,
-    plain,
-)
 from applications_repo.parquet_to_json.names import ParquetToJsonNames
 from applications_repo.parquet_to_json.settings import ParquetToJsonSettings
 from shared.application import Definition
@@ -189,6 +182,15 @@ class ParquetToJson(Application):
     def input_state(
         self, context: AppContext, session: Any, bucket: str, key: str, version_id: str | None
     ) -> InputState | None:
+        # boto3 loads only here: every gdp command imports the registry
+        from applications_repo.parquet_to_json.metadata import (  # noqa: PLC0415
+            IN_FLIGHT,
+            MetadataTable,
+            Status,
+            file_id,
+            plain,
+        )
+
         names = ParquetToJsonNames(context.naming)
         if bucket != names.source_bucket:
             return None
