@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -116,22 +117,53 @@ def sdk_for_the_runtime(target: Path) -> Path:
     return target
 
 
+@dataclass(frozen=True)
+class Package:
+    """A function job's deployed package, unpacked for the runtime's Python."""
+
+    python: str
+    path: str
+    function_name: str
+    environment: dict[str, str]
+
+    @classmethod
+    def of(cls, assembly: StageAssembly, function_name: str, tmp_path: Path) -> Package:
+        code, layer_zip = deployed_package(assembly, function_name)
+        layer = tmp_path / "layer"
+        with zipfile.ZipFile(layer_zip) as archive:
+            archive.extractall(layer)
+        sdk = sdk_for_the_runtime(tmp_path / "sdk")
+        [function] = [
+            body["Properties"]
+            for stack in assembly.stacks
+            for body in stack.template.get("Resources", {}).values()
+            if body["Type"] == "AWS::Lambda::Function"
+            and body["Properties"].get("FunctionName") == function_name
+        ]
+        path = ":".join(map(str, (code, layer / "python", sdk)))
+        return cls(runtime_python(), path, function_name, function["Environment"]["Variables"])
+
+    def run(self, aws: LocalAws, event: dict) -> dict:
+        """The handler's result for ``event``, on the runtime's Python, against ``aws``."""
+        done = subprocess.run(
+            [self.python, "-I", "-c", DRIVER, json.dumps(event), self.path, self.function_name],
+            env={**aws.environment, **self.environment, "PATH": "/usr/bin"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        [line] = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+        result = json.loads(line.removeprefix("RESULT "))
+        assert result["python"] == [int(p) for p in FUNCTION_JOB_PYTHON.split(".")]
+        return result
+
+
 def test_the_package_runs_a_file_on_the_runtimes_python(dev_assembly, platform_config, tmp_path):
     naming = StageNaming.of(platform_config, StageName.DEV)
     names = FileProcessorNames(naming)
-    python = runtime_python()
-    code, layer_zip = deployed_package(dev_assembly, names.single_node_function)
-    layer = tmp_path / "layer"
-    with zipfile.ZipFile(layer_zip) as archive:
-        archive.extractall(layer)
-    sdk = sdk_for_the_runtime(tmp_path / "sdk")
-    [function] = [
-        body["Properties"]
-        for stack in dev_assembly.stacks
-        for body in stack.template.get("Resources", {}).values()
-        if body["Type"] == "AWS::Lambda::Function"
-        and body["Properties"].get("FunctionName") == names.single_node_function
-    ]
+    package = Package.of(dev_assembly, names.single_node_function, tmp_path)
     with LocalAws(naming) as aws:
         s3, glue = aws.client("s3"), aws.client("glue")
         for bucket in (naming.input_bucket, naming.output_bucket):
@@ -145,26 +177,7 @@ def test_the_package_runs_a_file_on_the_runtimes_python(dev_assembly, platform_c
                 "--source_key": "orders/day.csv",
             },
         }
-        done = subprocess.run(
-            [
-                python,
-                "-I",
-                "-c",
-                DRIVER,
-                json.dumps(event),
-                ":".join(map(str, (code, layer / "python", sdk))),
-                names.single_node_function,
-            ],
-            env={**aws.environment, **function["Environment"]["Variables"], "PATH": "/usr/bin"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        [line] = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-        result = json.loads(line.removeprefix("RESULT "))
-        assert result["python"] == [int(p) for p in FUNCTION_JOB_PYTHON.split(".")]
+        result = package.run(aws, event)
         assert (result["status"], result["rows_written"]) == ("SUCCEEDED", 2), result
         assert result["detail"]["engine"] == "arrow"
         [key] = [
@@ -188,19 +201,7 @@ def test_the_parquet_to_json_package_converts_a_file_on_the_runtimes_python(
 ):
     naming = StageNaming.of(platform_config, StageName.DEV)
     names = ParquetToJsonNames(naming)
-    python = runtime_python()
-    code, layer_zip = deployed_package(dev_assembly, names.single_node)
-    layer = tmp_path / "layer"
-    with zipfile.ZipFile(layer_zip) as archive:
-        archive.extractall(layer)
-    sdk = sdk_for_the_runtime(tmp_path / "sdk")
-    [function] = [
-        body["Properties"]
-        for stack in dev_assembly.stacks
-        for body in stack.template.get("Resources", {}).values()
-        if body["Type"] == "AWS::Lambda::Function"
-        and body["Properties"].get("FunctionName") == names.single_node
-    ]
+    package = Package.of(dev_assembly, names.single_node, tmp_path)
     key = "raw-data/2024/01/15/yellow_tripdata_2024-01.parquet"
     with LocalAws(naming) as aws:
         s3 = aws.client("s3")
@@ -223,26 +224,7 @@ def test_the_parquet_to_json_package_converts_a_file_on_the_runtimes_python(
         item = table.get(new.file_id)
         assert item is not None
         event = {"JobRunId": "fr_runtime", "Arguments": job_arguments(item, "token", start)}
-        done = subprocess.run(
-            [
-                python,
-                "-I",
-                "-c",
-                DRIVER,
-                json.dumps(event),
-                ":".join(map(str, (code, layer / "python", sdk))),
-                names.single_node,
-            ],
-            env={**aws.environment, **function["Environment"]["Variables"], "PATH": "/usr/bin"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        [line] = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-        result = json.loads(line.removeprefix("RESULT "))
-        assert result["python"] == [int(p) for p in FUNCTION_JOB_PYTHON.split(".")]
+        result = package.run(aws, event)
         assert (result["status"], result["rows_written"], result["rows_rejected"]) == (
             "SUCCEEDED",
             4996,
