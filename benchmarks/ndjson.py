@@ -20,7 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.generate import DATA_DIR
-from benchmarks.run import RESULTS_DIR, BenchmarkError, Run, engine_results, machine, measure
+from benchmarks.run import (
+    RESULTS_DIR,
+    BenchmarkError,
+    Run,
+    engine_results,
+    machine,
+    measure,
+    write_report,
+)
 
 SEED = 20261201
 FILES = 200
@@ -158,16 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BenchmarkError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
-    args.results.mkdir(parents=True, exist_ok=True)
-    (args.results / "ndjson.json").write_text(json.dumps(report, indent=2) + "\n")
-    for result in report["results"].values():
-        print(
-            f"{result['label']:<28} {result['median_seconds']:>7.1f} s  "
-            f"{result['peak_rss_mb']:>6} MB peak  {result['rows']:,} rows"
-        )
-    for name, value in report["ratios"].items():
-        print(f"{name}: {value}x")
-    print(f"written: {args.results / 'ndjson.json'}")
+    write_report(report, args.results, "ndjson.json")
     return 0
 
 

@@ -13,7 +13,6 @@ null, ISO-8601 UTC timestamps), the verification of the counts. Run one engine a
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -22,7 +21,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.generate import DATA_DIR
-from benchmarks.run import RESULTS_DIR, BenchmarkError, Run, engine_results, machine, measure
+from benchmarks.run import (
+    RESULTS_DIR,
+    BenchmarkError,
+    Run,
+    engine_results,
+    machine,
+    measure,
+    write_report,
+)
 
 SEED = 20261201
 TARGET_BYTES = 1024**3
@@ -143,16 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BenchmarkError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
-    args.results.mkdir(parents=True, exist_ok=True)
-    (args.results / "parquet_to_json.json").write_text(json.dumps(report, indent=2) + "\n")
-    for result in report["results"].values():
-        print(
-            f"{result['label']:<38} {result['median_seconds']:>7.1f} s  "
-            f"{result['peak_rss_mb']:>6} MB peak  {result['rows']:,} rows"
-        )
-    for name, value in report["ratios"].items():
-        print(f"{name}: {value}x")
-    print(f"written: {args.results / 'parquet_to_json.json'}")
+    write_report(report, args.results, "parquet_to_json.json")
     return 0
 
 

@@ -273,6 +273,21 @@ def engine_results(runs: dict[str, list[Run]], labels: dict[str, str]) -> dict[s
     }
 
 
+def write_report(report: dict, results_dir: Path, name: str) -> None:
+    """Write ``report`` to ``results_dir/name`` and print its medians and ratios."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / name).write_text(json.dumps(report, indent=2) + "\n")
+    width = max(len(result["label"]) for result in report["results"].values()) + 2
+    for result in report["results"].values():
+        print(
+            f"{result['label']:<{width}} {result['median_seconds']:>7.1f} s  "
+            f"{result['peak_rss_mb']:>6} MB peak  {result['rows']:,} rows"
+        )
+    for ratio, value in report["ratios"].items():
+        print(f"{ratio}: {value}x")
+    print(f"written: {results_dir / name}")
+
+
 def machine() -> dict:
     """What the numbers were measured on."""
     return {
