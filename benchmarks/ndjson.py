@@ -20,14 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.generate import DATA_DIR
+from benchmarks.reports import engine_results, write_report
 from benchmarks.run import (
     RESULTS_DIR,
     BenchmarkError,
     Run,
-    engine_results,
     machine,
     measure,
-    write_report,
 )
 
 SEED = 20261201
