@@ -5,4 +5,5 @@ APPLICATIONS = (
     "applications_repo.legislators.application:LEGISLATORS",
     "applications_repo.ndjson_batching.application:NDJSON_BATCHING",
     "applications_repo.parquet_to_json.application:PARQUET_TO_JSON",
+    "applications_repo.medallion.application:MEDALLION",
 )

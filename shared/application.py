@@ -261,9 +261,42 @@ class SampleRun:
 
 
 @dataclass(frozen=True)
+class Workflow:
+    """A Step Functions state machine of an application, started by a schedule.
+
+    Attributes:
+        state_machine: its name (from the naming module).
+        schedule: the schedule that starts it; the local run fires it as one of its inputs
+            and reports each execution with the states it went through.
+    """
+
+    state_machine: str
+    schedule: str
+
+
+@dataclass(frozen=True)
+class LocalService:
+    """An external service an application calls (an HTTP API), stood in for on this machine
+    by a server on 127.0.0.1 while the local stage runs.
+
+    Attributes:
+        name: what it is called in the run's output.
+        start: ``module:function`` that starts the stand-in and returns it running: an
+            object with ``connection`` (a mapping, JSON-serialisable) and ``stop()``.
+        secret: the Secrets Manager secret the application reads the service's connection
+            from; the local stage writes the stand-in's ``connection`` into it.
+    """
+
+    name: str
+    start: str
+    secret: str
+
+
+@dataclass(frozen=True)
 class Definition:
     """What one application runs in one stage: its jobs (on Glue, and as functions), its
-    event handlers and its own functions, its samples."""
+    event handlers and its own functions, its workflows, its samples and the stand-ins of
+    the services it calls."""
 
     name: str
     jobs: tuple[GlueJobDefinition, ...] = ()
@@ -274,6 +307,8 @@ class Definition:
     functions: tuple[ServiceFunction, ...] = ()
     samples: Path | None = None
     sample_runs: tuple[SampleRun, ...] = ()
+    workflows: tuple[Workflow, ...] = ()
+    local_services: tuple[LocalService, ...] = ()
     inputs: tuple[str, ...] = ()
     """The buckets users put its inputs in, when not every bucket its handlers watch (one
     may hold what the application writes itself, such as manifests)."""

@@ -79,10 +79,19 @@ PLATFORM_NAME_PATTERNS = ("glue-*", "Glue*", "glue_*")
 """What every name of the stage stacks starts with (naming module; names CloudFormation
 generates start with the stack name, which starts with ``glue-``)."""
 
+LOG_GROUP_SCOPES = (
+    "/aws/lambda/glue-*",
+    "/aws/lambda/Glue*",
+    "/aws-glue/*",
+    "/aws/vendedlogs/states/glue-*",
+)
+"""Lambda's, Glue's and Step Functions' log groups of the platform's functions, jobs and
+state machines."""
+
 # Resource types whose platform names do not follow PLATFORM_NAME_PATTERNS directly.
 NAME_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("logs", "log-group"): ("/aws/lambda/glue-*", "/aws/lambda/Glue*", "/aws-glue/*"),
-    ("logs", "log-stream"): ("/aws/lambda/glue-*", "/aws/lambda/Glue*", "/aws-glue/*"),
+    ("logs", "log-group"): LOG_GROUP_SCOPES,
+    ("logs", "log-stream"): LOG_GROUP_SCOPES,
     # CloudFormation names a layer after the resource's logical id, not the stack.
     ("lambda", "layer"): ("*",),
     ("lambda", "layerversion"): ("*",),

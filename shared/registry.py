@@ -68,10 +68,13 @@ class DeclaredName:
 @dataclass(frozen=True)
 class Widget:
     """A graph of an application's own metrics on the stage's dashboard: ``metrics`` are
-    ``(platform metric name, dimensions)`` pairs, summed over five minutes."""
+    ``(metric name, dimensions)`` pairs of the platform's namespace (or of ``namespace``, an
+    AWS service's such as ``AWS/States``), each summed over ``period_minutes``."""
 
     title: str
     metrics: tuple[tuple[str, Mapping[str, str]], ...]
+    namespace: str = NAMESPACE
+    period_minutes: int = 5
 
 
 @dataclass(frozen=True)

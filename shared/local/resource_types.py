@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shared.local.providers import compute, messaging, security, storage
+from shared.local.providers import compute, messaging, security, storage, workflow
 from shared.local.providers.base import Provider
 
 
@@ -66,6 +66,9 @@ SUPPORT: dict[str, TypeSupport] = {
     "AWS::SNS::Subscription": _aws(messaging.subscription),
     "AWS::Scheduler::ScheduleGroup": _aws(messaging.schedule_group),
     "AWS::CloudWatch::Dashboard": _aws(messaging.dashboard),
+    "AWS::Athena::WorkGroup": _aws(workflow.work_group),
+    "AWS::Athena::NamedQuery": _aws(workflow.named_query),
+    "AWS::SecretsManager::Secret": _aws(workflow.secret),
     "AWS::Lambda::LayerVersion": _aws(compute.layer_version),
     "AWS::Lambda::Function": _runtime(compute.function),
     "AWS::Lambda::Permission": _runtime(compute.permission),
@@ -74,6 +77,8 @@ SUPPORT: dict[str, TypeSupport] = {
     "AWS::Events::Rule": _runtime(messaging.rule),
     "AWS::Scheduler::Schedule": _runtime(messaging.schedule),
     "AWS::Glue::Job": _runtime(compute.glue_job),
+    "AWS::Glue::Crawler": _runtime(workflow.crawler),
+    "AWS::StepFunctions::StateMachine": _runtime(workflow.state_machine),
     "Custom::CDKBucketDeployment": _runtime(compute.bucket_deployment),
     "Custom::S3BucketNotifications": _runtime(storage.bucket_notifications),
     "AWS::CloudWatch::Alarm": _not_emulated(

@@ -29,7 +29,7 @@ WORK_ROOT = LOCAL_RUN_ROOT
 ASSEMBLY_CACHE = "cdk.out"
 """Under WORK_ROOT: the stage's synthesized assemblies, by a digest of their inputs."""
 NOT_DELIVERED = "NOT DELIVERED"
-FAILED_STATES = (FAILED, NOT_DELIVERED, DEAD_LETTERED)
+FAILED_STATES = (FAILED, NOT_DELIVERED, DEAD_LETTERED, "TIMED_OUT", "ABORTED")
 SETTLE_ROUNDS = 5
 SETTLE_PAUSE_SECONDS = 60.0
 """While inputs are still on their way once the stage is quiet (waiting for a batch's age),
@@ -89,6 +89,25 @@ def summary(
             app=by_job.get(local.executor.runs[run_id].job_name, ""),
         )
         for label, run_id in runs
+    ]
+    rows += [
+        SummaryRow(
+            f"{workflow.state_machine} execution",
+            execution.name[:11],
+            execution.status,
+            None,
+            None,
+            None,
+            "",
+            execution.seconds,
+            f"{execution.path()}"
+            + (f"; {execution.error}: {execution.cause[:300]}" if execution.error else ""),
+            app=definition.name,
+            record=execution.to_json(),
+        )
+        for definition in local.applications
+        for workflow in definition.workflows
+        for execution in local.state_machines.of(workflow.state_machine)
     ]
     return rows
 
@@ -228,6 +247,8 @@ def _feed(
     runs = [] if files else local.start_sample_runs(apps)
     if not files and not apps:
         local.fire_schedules()
+    elif not files:
+        local.fire_workflows(apps)
     local.wait(uploads)
     for _ in range(SETTLE_ROUNDS):
         if not any((s := local.input_state(u)) and s.in_flight for u in uploads):

@@ -9,8 +9,10 @@ import json
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.local.clock import LocalClock
@@ -21,7 +23,17 @@ from shared.local.targets import Targets, UnsupportedTargetError, service_of
 RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
+UNIVERSAL_TARGET = "arn:aws:scheduler:::aws-sdk:"
+SCHEDULED_TIME, EXECUTION_ID = "<aws.scheduler.scheduled-time>", "<aws.scheduler.execution-id>"
+
 Progress = Callable[[str], None]
+
+
+def with_context(text: str) -> str:
+    """A target's input with the context attributes Scheduler fills in: the scheduled time
+    (now: a schedule fired on demand is due now) and an execution id."""
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return text.replace(SCHEDULED_TIME, now).replace(EXECUTION_ID, str(uuid.uuid4()))
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,7 @@ class LocalSchedules:
         clock: LocalClock,
         progress: Progress = lambda line: None,
     ) -> None:
+        self.session = session
         self.scheduler, self.events = session.client("scheduler"), session.client("events")
         self.bus, self.functions, self.targets = bus, functions, targets
         self.clock, self.progress = clock, progress
@@ -98,14 +111,23 @@ class LocalSchedules:
             self.bus.fire(name)
             return
         arn = schedule.target["Arn"]
-        payload = json.loads(schedule.target.get("Input") or "{}")
+        payload = json.loads(with_context(schedule.target.get("Input") or "{}"))
         try:
             if service_of(arn) == "lambda":
                 self.functions.invoke_async(arn, payload, source=f"schedule {name}")
+            elif arn.startswith(UNIVERSAL_TARGET):
+                self._call(arn, payload)
             else:
                 self.targets.send(arn, payload)
         except UnsupportedTargetError as error:
             self.progress(f"schedule {name}: not delivered: {error}")
+
+    def _call(self, arn: str, payload: dict[str, Any]) -> None:
+        """A universal target (``arn:aws:scheduler:::aws-sdk:glue:startJobRun``): the API
+        call, with the input as its parameters."""
+        service, action = arn.removeprefix(UNIVERSAL_TARGET).split(":")
+        method = re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower()
+        getattr(self.session.client(service), method)(**payload)
 
     def _tick(self) -> None:
         due = {

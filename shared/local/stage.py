@@ -6,7 +6,9 @@ what AWS does around the deployed resources: Lambda functions run in this proces
 (``functions``), EventBridge rules and S3 notifications deliver events (``event_bus``), SQS
 event source mappings poll (``queues``), schedules fire (``schedules``), Glue job runs run
 their deployed scripts on local Spark (``glue_executor``), function jobs' runs are kept like
-Glue's (``function_runs``). Nothing here knows an application.
+Glue's (``function_runs``), state machines execute (``state_machines``), crawlers crawl
+(``crawlers``), and the services the applications call are stood in for. Nothing here knows
+an application.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from typing import Any
 
 from moto.sns.models import sns_backends
 
-from shared.application import Definition
+from shared.application import Definition, load_object
 from shared.config import PlatformConfig, StageName
 from shared.errors import PlatformError
 from shared.local.aws import LocalAws
 from shared.local.clock import LocalClock
+from shared.local.crawlers import LocalCrawlers
 from shared.local.deliveries import Delivery, DeliveryLog
 from shared.local.deploy import Coverage, DeployedStage, deploy_stage
 from shared.local.event_bus import LocalEventBridge
@@ -35,6 +38,7 @@ from shared.local.report import Upload
 from shared.local.schedules import LocalSchedules
 from shared.local.snapshot import write_snapshot
 from shared.local.stage_assembly import StageAssembly, cached_stage
+from shared.local.state_machines import LocalStateMachines, StepFunctionsEngine
 from shared.local.targets import Targets
 from shared.monitoring.definition import stage_definitions
 from shared.naming import StageNaming
@@ -126,6 +130,8 @@ class LocalStage:
             warm_up_spark()
         try:
             self.aws.start()
+            self.engine = StepFunctionsEngine(self.clock, self.aws.port).start()
+            self._parts.append(self.engine)
             assembly = self._assembly or cached_stage(
                 self.stage,
                 self.assembly_cache,
@@ -142,6 +148,7 @@ class LocalStage:
             )
             self._start_runtime()
             self.stage_sample_data()
+            self._start_local_services()
         except BaseException:
             self.__exit__()
             raise
@@ -184,6 +191,25 @@ class LocalStage:
             self.aws, workdir=self.workdir, progress=self.progress, publish=self.bus.publish
         ).start()
         self._parts.append(self.executor)
+        self.crawlers = LocalCrawlers(session, self.progress).start()
+        self._parts.append(self.crawlers)
+        self.state_machines = LocalStateMachines(session, targets, self.progress).start()
+        self._parts.append(self.state_machines)
+
+    def _start_local_services(self) -> None:
+        """Start the stand-ins of the services the applications call, each with its
+        connection in the secret its application reads."""
+        self.services: dict[str, Any] = {}
+        secrets = self.session.client("secretsmanager")
+        for application in self.applications:
+            for service in application.local_services:
+                running = load_object(service.start)()
+                self._parts.append(running)
+                self.services[service.name] = running
+                secrets.put_secret_value(
+                    SecretId=service.secret, SecretString=json.dumps(dict(running.connection))
+                )
+                self.progress(f"{service.name} stands in on {running.connection.get('url', '')}")
 
     def __exit__(self, *exc: object) -> None:
         # The executor first: a run that finishes publishes its state change to the bus.
@@ -256,6 +282,16 @@ class LocalStage:
             self.schedules.fire(name)
         return list(self.schedules.schedules)
 
+    def fire_workflows(self, apps: Sequence[str] = ()) -> list[str]:
+        """Fire, once, the schedules that start the (named) applications' workflows; the
+        names of their state machines."""
+        started = []
+        for definition in self.selected(apps):
+            for workflow in definition.workflows:
+                self.schedules.fire(workflow.schedule)
+                started.append(workflow.state_machine)
+        return started
+
     def fire_settle_schedules(self, apps: Sequence[str] = ()) -> list[str]:
         """Fire, once, the schedules the (named) applications' functions ship waiting work
         with (a batch's age): what time passing does in AWS; their names."""
@@ -288,7 +324,15 @@ class LocalStage:
         self.bus.publish(delivery.event)
 
     def idle(self) -> bool:
-        return all(part.idle() for part in (self.bus, self.functions, self.mappings, self.executor))
+        parts = (
+            self.bus,
+            self.functions,
+            self.mappings,
+            self.executor,
+            self.crawlers,
+            self.state_machines,
+        )
+        return all(part.idle() for part in parts)
 
     def wait(self, uploads: Sequence[Upload] = (), timeout: float = WAIT_TIMEOUT_SECONDS) -> None:
         """Until nothing is in flight: no event, invocation, queued message or Glue run.

@@ -6,7 +6,7 @@ stage is monitored without changes here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from aws_cdk import CfnElement, Duration, Stack
@@ -342,7 +342,7 @@ class MonitoringStack(Stack):
             *(
                 cw.GraphWidget(
                     title=widget.title,
-                    left=[platform_metric(n, dict(d), window) for n, d in widget.metrics],
+                    left=[_widget_metric(widget, n, d) for n, d in widget.metrics],
                 )
                 for widget in widgets
             ),
@@ -393,3 +393,8 @@ class MonitoringStack(Stack):
                 ],
             ),
         )
+
+
+def _widget_metric(widget: Widget, name: str, dimensions: Mapping[str, str]) -> cw.Metric:
+    period = Duration.minutes(widget.period_minutes)
+    return platform_metric(name, dict(dimensions), period, namespace=widget.namespace)

@@ -1,0 +1,1 @@
+"""The medallion functions: the ingestion of the API, and the run recorder."""
