@@ -67,7 +67,11 @@ def state_machine(
         stack,
         "Notify failure",
         topic=topic,
-        subject=sfn.JsonPath.format("medallion {} failed at {}", "$.run_date", "$.state"),
+        subject=sfn.JsonPath.format(
+            "medallion {} failed at {}",
+            sfn.JsonPath.string_at("$.run_date"),
+            sfn.JsonPath.string_at("$.state"),
+        ),
         message=sfn.TaskInput.from_object(
             {
                 "run_date": sfn.JsonPath.string_at("$.run_date"),
@@ -189,7 +193,9 @@ def state_machine(
         stack,
         "Notify success",
         topic=topic,
-        subject=sfn.JsonPath.format("medallion {} succeeded", "$.run_date"),
+        subject=sfn.JsonPath.format(
+            "medallion {} succeeded", sfn.JsonPath.string_at("$.run_date")
+        ),
         message=sfn.TaskInput.from_object(
             {
                 "run_date": sfn.JsonPath.string_at("$.run_date"),

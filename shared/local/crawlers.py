@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 from moto.glue import models as glue_models
+from moto.moto_api import state_manager
 
 from shared.local.aws import Patches
 
@@ -34,7 +35,15 @@ PARQUET_FORMAT = {
         "SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
     },
 }
-SUCCEEDED, FAILED, RUNNING = "SUCCEEDED", "FAILED", "RUNNING"
+SUCCEEDED, FAILED, RUNNING, STOPPING, READY = (
+    "SUCCEEDED",
+    "FAILED",
+    "RUNNING",
+    "STOPPING",
+    "READY",
+)
+CRAWL_MODEL = "glue::crawl"
+NEVER = 10**12
 
 Progress = Callable[[str], None]
 
@@ -65,9 +74,13 @@ class LocalCrawlers:
                 crawlers._running.append(crawlers._pool.submit(crawlers._crawl, crawler))
 
         self._patches.replace(glue_models.FakeCrawler, "start_crawler", start_crawler)
+        # a crawl ends when the stand-in says, with AWS's words (moto's is COMPLETED)
+        self._patches.replace(glue_models.FakeCrawler, "status", property(_crawler_state))
+        state_manager.set_transition(CRAWL_MODEL, {"progression": "manual", "times": NEVER})
         return self
 
     def stop(self) -> None:
+        state_manager.unset_transition(CRAWL_MODEL)
         self._patches.restore()
         self._pool.shutdown(wait=True)
 
@@ -169,6 +182,13 @@ class LocalCrawlers:
                     },
                 },
             )
+
+
+def _crawler_state(crawler: Any) -> str:
+    """``RUNNING`` while the last crawl runs, else ``READY`` (``CrawlerState``)."""
+    if crawler.crawls and crawler.crawls[-1].status in (RUNNING, STOPPING):
+        return str(crawler.crawls[-1].status)
+    return READY
 
 
 def glue_type(arrow: pa.DataType) -> str:

@@ -14,6 +14,7 @@ Three things are adjusted while the stage runs:
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -91,6 +92,9 @@ class StepFunctionsEngine:
         self._added_pattern = False
 
     def start(self) -> StepFunctionsEngine:
+        # the interpreter logs every caught error with its whole parse tree; the local
+        # runtime reports each failed state in one line instead
+        logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
         config = default_user_config["stepfunctions"]
         self._executing = config.get("execute_state_machine", False)
         config["execute_state_machine"] = True

@@ -26,7 +26,7 @@ CRAWLER_SETTINGS = {
 
 
 def state_machine(ctx: DeployContext, resource: Resource, props: Properties) -> Created:
-    name = ctx.name(resource)
+    name = props.get("StateMachineName") or ctx.name(resource)
     definition = props.get("DefinitionString") or as_json(props.get("Definition"))
     for key, value in (props.get("DefinitionSubstitutions") or {}).items():
         definition = definition.replace("${" + key + "}", str(value))
@@ -47,7 +47,7 @@ def state_machine(ctx: DeployContext, resource: Resource, props: Properties) -> 
 
 
 def crawler(ctx: DeployContext, resource: Resource, props: Properties) -> Created:
-    name = ctx.name(resource)
+    name = props.get("Name") or ctx.name(resource)
     arguments: dict[str, Any] = {
         "Name": name,
         "Role": props["Role"],
