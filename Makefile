@@ -36,7 +36,7 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.lock $(BIN)/.installed
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json | prerequisites
-	@echo "Installing the CDK CLI from package-lock.json"
+	@echo "Installing the CDK CLI and asl-validator from package-lock.json"
 	@npm ci --no-audit --no-fund --silent
 	@touch $@
 

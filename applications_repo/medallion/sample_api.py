@@ -78,6 +78,13 @@ class Faults:
     """More requests than this within a second get 429."""
     empty_dates: set[str] = field(default_factory=set)
     """Dates with no orders."""
+    failing_dates: set[str] = field(default_factory=set)
+    """Dates whose every request gets 503."""
+    broken_dates: set[str] = field(default_factory=set)
+    """Dates whose every order lacks its customer."""
+    page_faults: dict[tuple[str, str], deque[int]] = field(default_factory=dict)
+    """``(date, cursor)``: statuses the next requests of that page get, one each (the first
+    page's cursor is ``""``)."""
 
 
 class SampleApi:
@@ -120,8 +127,16 @@ class SampleApi:
         with self._lock:
             self.faults.pending.extend(statuses)
 
+    def fail_page(self, run_date: str, cursor: str, *statuses: int) -> None:
+        """The next requests of one page fail with these statuses, one each."""
+        with self._lock:
+            self.faults.page_faults.setdefault((run_date, cursor), deque()).extend(statuses)
+
     def answer(self, path: str, key: str | None) -> tuple[int, dict[str, str], Any]:
         """The status, headers and JSON body of one request."""
+        url = urlparse(path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        page = (query.get("date", ""), query.get("cursor", ""))
         with self._lock:
             now = time.monotonic()
             while self._recent and now - self._recent[0] > 1:
@@ -129,6 +144,10 @@ class SampleApi:
             self._recent.append(now)
             limit = self.faults.requests_per_second
             fault = self.faults.pending.popleft() if self.faults.pending else None
+            if fault is None and self.faults.page_faults.get(page):
+                fault = self.faults.page_faults[page].popleft()
+            if fault is None and page[0] in self.faults.failing_dates:
+                fault = HTTPStatus.SERVICE_UNAVAILABLE
             if fault is None and limit is not None and len(self._recent) > limit:
                 fault = HTTPStatus.TOO_MANY_REQUESTS
         if fault is not None:
@@ -138,10 +157,8 @@ class SampleApi:
             return fault, headers, {"message": HTTPStatus(fault).phrase}
         if key != self.api_key:
             return HTTPStatus.UNAUTHORIZED, {}, {"message": "missing or wrong x-api-key"}
-        url = urlparse(path)
         if url.path != ORDERS_PATH:
             return HTTPStatus.NOT_FOUND, {}, {"message": f"no such resource: {url.path}"}
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         try:
             day = date.fromisoformat(query["date"])
             limit_records = int(query.get("limit", "100"))
@@ -149,10 +166,12 @@ class SampleApi:
         except (KeyError, ValueError) as error:
             return HTTPStatus.BAD_REQUEST, {}, {"message": f"bad query: {error}"}
         orders = [] if day.isoformat() in self.faults.empty_dates else orders_of(day)
-        page = orders[offset : offset + limit_records]
+        if day.isoformat() in self.faults.broken_dates:
+            orders = [{**order, "customer_id": None} for order in orders]
+        records = orders[offset : offset + limit_records]
         following = offset + limit_records
         next_cursor = str(following) if following < len(orders) else None
-        return HTTPStatus.OK, {}, {RECORDS_FIELD: page, NEXT_CURSOR_FIELD: next_cursor}
+        return HTTPStatus.OK, {}, {RECORDS_FIELD: records, NEXT_CURSOR_FIELD: next_cursor}
 
 
 def _handler(api: SampleApi) -> type[BaseHTTPRequestHandler]:
@@ -160,6 +179,8 @@ def _handler(api: SampleApi) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             status, headers, body = api.answer(self.path, self.headers.get(API_KEY_HEADER))
             data = json.dumps(body).encode()
+            with api._lock:
+                api.requests.append((self.path, int(status)))
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -167,8 +188,6 @@ def _handler(api: SampleApi) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
-            with api._lock:
-                api.requests.append((self.path, int(status)))
 
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: the requests are in ``api.requests``."""

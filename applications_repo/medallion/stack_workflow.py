@@ -193,9 +193,7 @@ def state_machine(
         stack,
         "Notify success",
         topic=topic,
-        subject=sfn.JsonPath.format(
-            "medallion {} succeeded", sfn.JsonPath.string_at("$.run_date")
-        ),
+        subject=sfn.JsonPath.format("medallion {} succeeded", sfn.JsonPath.string_at("$.run_date")),
         message=sfn.TaskInput.from_object(
             {
                 "run_date": sfn.JsonPath.string_at("$.run_date"),
