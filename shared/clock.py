@@ -20,3 +20,9 @@ def now() -> float:
         return wall
     origin = float(os.environ.get(ORIGIN_VARIABLE) or wall)
     return origin + (wall - origin) * speed
+
+
+def sleep(seconds: float) -> None:
+    """Wait ``seconds`` on the clock of the stage the code runs in (a back-off's wait)."""
+    speed = float(os.environ.get(SPEED_VARIABLE) or 1)
+    time.sleep(seconds / speed)

@@ -1,6 +1,6 @@
 """The orders API, read page by page: 429s wait ``Retry-After``, 5xx and network errors back
-off exponentially with full jitter, both up to a number of attempts. Standard library only
-(the ingestion function ships it)."""
+off exponentially with full jitter, both up to a number of attempts; the waits pass on the
+stage's clock (``shared.clock``). Standard library only (the ingestion function ships it)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from applications_repo.medallion.contract import NEXT_CURSOR_FIELD, RECORDS_FIELD
+from shared import clock
 
 ORDERS_PATH = "/v1/orders"
 API_KEY_HEADER = "x-api-key"
@@ -51,7 +52,7 @@ class ApiClient:
     attempts: int = 5
     timeout_seconds: float = 10.0
     max_retry_after_seconds: float = 60.0
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = clock.sleep
     jitter: Callable[[float, float], float] = random.uniform
     waited_seconds: float = 0.0
     retried: int = 0

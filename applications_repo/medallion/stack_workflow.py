@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 
 INGESTION_RETRY_INTERVAL = Duration.seconds(20)
 JOB_RETRY_INTERVAL = Duration.minutes(1)
-CRAWLER_BUSY_ATTEMPTS = 20
+CRAWLER_BUSY_ATTEMPTS = 10
+CRAWLER_BUSY_MAX_WAIT = Duration.minutes(5)
+"""While another date's crawl runs, the start waits 30 s, 1, 2, 4 minutes, then 5 at most:
+about 37 minutes in all, within the execution's hour."""
 TASK_MARGIN = Duration.seconds(30)
 """The ingestion task waits this much past the function's own timeout."""
 FAILED, SUCCEEDED = "FAILED", "SUCCEEDED"
@@ -151,7 +154,8 @@ def state_machine(
         errors=["Glue.CrawlerRunningException"],
         max_attempts=CRAWLER_BUSY_ATTEMPTS,
         interval=Duration.seconds(own.crawler_poll_seconds),
-        backoff_rate=1,
+        backoff_rate=2,
+        max_delay=CRAWLER_BUSY_MAX_WAIT,
     )
     start_crawler.add_catch(
         caught(stack, "Start crawler").next(notify_failure), result_path="$.failure"

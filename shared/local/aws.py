@@ -137,6 +137,7 @@ class Patches:
 
     def __init__(self) -> None:
         self._saved: list[tuple[Any, str, Any]] = []
+        self._items: list[tuple[dict[str, Any], str, Any]] = []
 
     def replace(self, owner: Any, name: str, replacement: Any) -> Any:
         """Put ``replacement`` at ``owner.name``; returns what was there."""
@@ -145,12 +146,24 @@ class Patches:
         setattr(owner, name, replacement)
         return original
 
+    def replace_item(self, mapping: dict[str, Any], key: str, value: Any) -> None:
+        """Put ``value`` at ``mapping[key]`` (a module's table)."""
+        self._items.append((mapping, key, mapping.get(key, _MISSING)))
+        mapping[key] = value
+
     def restore(self) -> None:
         while self._saved:
             owner, name, original = self._saved.pop()
             setattr(owner, name, original)
+        while self._items:
+            mapping, key, value = self._items.pop()
+            if value is _MISSING:
+                mapping.pop(key, None)
+            else:
+                mapping[key] = value
 
 
+_MISSING = object()
 _patches = Patches()
 _originals: dict[str, Any] = {}
 

@@ -51,7 +51,12 @@ Progress = Callable[[str], None]
 
 
 class FunctionError(RuntimeError):
-    """An invocation failed: the handler raised or timed out."""
+    """An invocation failed: the handler raised (``error_type`` is its exception's class, as
+    Lambda reports it) or timed out (``Sandbox.Timedout``)."""
+
+    def __init__(self, message: str, error_type: str = "Unhandled") -> None:
+        super().__init__(message)
+        self.error_type = error_type
 
 
 @dataclass
@@ -186,7 +191,8 @@ class LocalFunctions:
             result = self.invoke(name, event, source="lambda:Invoke")
         except FunctionError as error:
             response_headers["x-amz-function-error"] = "Unhandled"
-            return json.dumps({"errorMessage": str(error), "errorType": "Unhandled"}).encode()
+            answer = {"errorMessage": str(error), "errorType": error.error_type}
+            return json.dumps(answer).encode()
         return json.dumps(result).encode()
 
     def _as_target(self, arn: str, payload: Any, attributes: Any) -> None:
@@ -298,6 +304,7 @@ class LocalFunctions:
                     outcome["result"] = handler(invocation.event, context)
             except Exception as error:  # the handler's error fails the invocation
                 outcome["error"] = f"{type(error).__name__}: {error}".splitlines()[0]
+                outcome["type"] = type(error).__name__
                 with log_file.open("a", encoding="utf-8") as log:
                     log.write(traceback.format_exc())
             finally:
@@ -308,9 +315,11 @@ class LocalFunctions:
         started.wait()
         worker.join(config.timeout)
         if worker.is_alive():
-            raise FunctionError(f"Task timed out after {config.timeout:.2f} seconds")
+            raise FunctionError(
+                f"Task timed out after {config.timeout:.2f} seconds", "Sandbox.Timedout"
+            )
         if "error" in outcome:
-            raise FunctionError(outcome["error"])
+            raise FunctionError(outcome["error"], outcome["type"])
         return outcome.get("result")
 
     def _finished(self, invocation: Invocation) -> None:

@@ -8,6 +8,8 @@ Three things are adjusted while the stage runs:
 - executions are on (moto only stores state machines by default);
 - a ``.sync`` Glue task gets its callback endpoint like moto's other ``.sync`` services (moto
   5.2 crashes on it without one: ``'NoneType' object has no attribute 'interrupt_all'``);
+- the errors of ``aws-sdk`` tasks name their service as Step Functions does
+  (``Glue.CrawlerRunningException``, where moto says ``glue.``);
 - ``Wait`` states and ``Retry`` intervals pass on the local clock.
 """
 
@@ -25,6 +27,10 @@ from typing import Any
 from moto.core.config import default_user_config
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service_aws_sdk as aws_sdk,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service_callback,
     state_task_service_glue,
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
@@ -40,7 +46,19 @@ from shared.local.targets import Targets
 RUNNING = "RUNNING"
 POLL_SECONDS = 0.2
 ENTERED, EXITED = "StateEntered", "StateExited"
+SERVICE_ERROR_NAMES = {
+    "glue": "Glue",
+    "s3": "S3",
+    "athena": "Athena",
+    "lambda": "Lambda",
+    "secretsmanager": "SecretsManager",
+}
+"""How Step Functions spells a service in the errors of its ``aws-sdk`` tasks
+(``Glue.CrawlerRunningException``); moto knows only DynamoDB's and Step Functions'."""
 SUCCEEDED_STATE = "ok"
+ATTEMPT_FAILED = frozenset(
+    {"TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"}
+)
 CAUSE_CHARACTERS = 200
 
 Progress = Callable[[str], None]
@@ -89,7 +107,6 @@ class StepFunctionsEngine:
         self.clock, self.port = clock, port
         self._patches = Patches()
         self._executing = False
-        self._added_pattern = False
 
     def start(self) -> StepFunctionsEngine:
         # the interpreter logs every caught error with its whole parse tree; the local
@@ -98,9 +115,6 @@ class StepFunctionsEngine:
         config = default_user_config["stepfunctions"]
         self._executing = config.get("execute_state_machine", False)
         config["execute_state_machine"] = True
-        patterns: set[Any] = state_task_service_glue._SUPPORTED_INTEGRATION_PATTERNS
-        self._added_pattern = ResourceCondition.WaitForTaskToken not in patterns
-        patterns.add(ResourceCondition.WaitForTaskToken)
         clock = self.clock
 
         def wait_interval(function: Any, env: Any, wait_seconds: int) -> None:
@@ -109,6 +123,10 @@ class StepFunctionsEngine:
                 env.program_state_event.wait(left)
 
         self._patches.replace(wait_function.WaitFunction, "_wait_interval", wait_interval)
+        glue_task = state_task_service_glue.StateTaskServiceGlue
+        self._patches.replace(glue_task, "_eval_integration_pattern", _with_endpoint)
+        for service, name in SERVICE_ERROR_NAMES.items():
+            self._patches.replace_item(aws_sdk._SERVICE_ERROR_NAMES, service, name)
         self._patches.replace(retrier_decl, "time", _ScaledSleep(clock))
         # the interpreter's own clients (aws-sdk and .sync tasks) reach the local AWS
         self._patches.replace(boto_client, "moto_server_port", lambda: str(self.port))
@@ -116,14 +134,25 @@ class StepFunctionsEngine:
 
     def stop(self) -> None:
         self._patches.restore()
-        if self._added_pattern:
-            state_task_service_glue._SUPPORTED_INTEGRATION_PATTERNS.discard(
-                ResourceCondition.WaitForTaskToken
-            )
         default_user_config["stepfunctions"]["execute_state_machine"] = self._executing
 
     def idle(self) -> bool:
         return True
+
+
+_integration_pattern = (
+    state_task_service_callback.StateTaskServiceCallback._eval_integration_pattern
+)
+
+
+def _with_endpoint(task: Any, env: Any, **arguments: Any) -> None:
+    """A ``.sync`` Glue task, given a callback endpoint of its own for each attempt, as moto's
+    other ``.sync`` services (ECS) have one: moto 5.2 ends every ``.sync`` task by
+    interrupting its endpoint, and a Glue task has none."""
+    patterns = task._supported_integration_patterns
+    task._supported_integration_patterns = {*patterns, ResourceCondition.WaitForTaskToken}
+    env.callback_pool_manager.add(env.states.context_object.update_task_token())
+    _integration_pattern(task, env=env, **arguments)
 
 
 class _ScaledSleep:
@@ -225,7 +254,7 @@ class LocalStateMachines:
             elif event["type"].endswith(EXITED) and "name" in details:
                 execution.states.append((details["name"], SUCCEEDED_STATE))
                 self.progress(f"{label}: {details['name']} {SUCCEEDED_STATE}")
-            elif event["type"] == "TaskFailed" and "error" in details:
+            elif event["type"] in ATTEMPT_FAILED and "error" in details:
                 state = self._current.get(execution.arn, "?")
                 execution.states.append((state, details["error"]))
                 cause = " ".join(str(details.get("cause", "")).split())[:CAUSE_CHARACTERS]
