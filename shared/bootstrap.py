@@ -22,7 +22,7 @@ from collections import defaultdict
 from typing import Any
 
 from shared.config import PlatformConfig, StageName
-from shared.deployability.deploy_model import CDK_ASSETS, RELATED, feature_of
+from shared.deployability.deploy_model import CDK_ASSETS, RELATED, feature_of, required_types
 from shared.deployability.service_reference import (
     PHASES,
     ResourceType,
@@ -170,7 +170,7 @@ def _scopes(
 ) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
     service = action.split(":", 1)[0]
     types = action_resource_types(action)
-    required = [key for key, needed in types if needed]
+    required = required_types(kind, action)
     if not required:
         optional = [
             _scope(n, project, kind, phase=phase, service=service, key=key, required=False)

@@ -27,11 +27,19 @@ from shared.constructs.functions import dead_letter_queue, handler_function, lam
 from shared.constructs.glue_job import GlueSparkJob
 from shared.constructs.logging import LogsKey, encrypted_log_group, own_provider_log_groups
 from shared.constructs.shared_roles import allow, attach_to_role
+from shared.naming import StageNaming
 from shared.registry import AppContext
 
 RECORDER_TIMEOUT = Duration.minutes(1)
 SCHEDULE_RETRIES = 2
 KEY_DELETION_DAYS = 30
+
+
+def secret_arn_pattern(naming: StageNaming, name: str) -> str:
+    """The ARNs of the secret ``name``: Secrets Manager ends each with six random
+    characters."""
+    region, account = naming.region, naming.account
+    return f"arn:{naming.partition}:secretsmanager:{region}:{account}:secret:{name}-??????"
 
 
 class MedallionStack(Stack):
@@ -149,7 +157,11 @@ class MedallionStack(Stack):
             names.ingestion_role,
             "fetches a run date of the orders API into bronze",
             [
-                allow("ReadApiSecret", ["secretsmanager:GetSecretValue"], [self.secret.secret_arn]),
+                allow(
+                    "ReadApiSecret",
+                    ["secretsmanager:GetSecretValue"],
+                    [secret_arn_pattern(n, names.api_secret)],
+                ),
                 allow("DecryptApiSecret", ["kms:Decrypt"], [self.data_key.key_arn]),
                 allow(
                     "Checkpoint",

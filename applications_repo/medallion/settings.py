@@ -35,9 +35,10 @@ class MedallionSettings(Settings):
     """The longest ``Retry-After`` the function waits; a longer one fails the attempt, which
     the state machine retries later. Spec: 004, "Handling API rate limits"."""
     ingestion_memory_mb: Annotated[int, Field(ge=128, le=10_240)] = 512
-    """Spec: 004, "Memory: 512 MB"."""
+    """The ingestion function's memory. Spec: 004, "Memory: 512 MB"."""
     ingestion_timeout_minutes: Annotated[int, Field(ge=1, le=15)] = 5
-    """Spec: 004, "Timeout: Set to 5 minutes"."""
+    """How long one ingestion attempt may run (it stops, checkpointed, before). Spec: 004,
+    "Timeout: Set to 5 minutes"."""
     ingestion_concurrency: Annotated[int, Field(ge=1, le=1000)] = 10
     """Reserved concurrency of the ingestion function. Spec: 004, "Concurrent executions: 10
     (prevents API rate limit)"."""
@@ -48,19 +49,22 @@ class MedallionSettings(Settings):
     """The state machine's retries of a failed Glue run. Spec: 004, "Job Failure: Retry 2
     times via Step Functions"."""
     job_timeout_minutes: Annotated[int, Field(ge=1, le=2880)] = 30
-    """Spec: 004, "Timeout: Set to 30 minutes" (Glue job errors)."""
+    """Minutes before Glue stops a transform run. Spec: 004, "Timeout: Set to 30 minutes"
+    (Glue job errors)."""
     execution_timeout_minutes: Annotated[int, Field(ge=1, le=1440)] = 60
-    """Spec: 004, "Timeout: Set to 60 minutes total"."""
+    """How long one execution (all its run dates) may take. Spec: 004, "Timeout: Set to 60
+    minutes total"."""
     backfill_concurrency: Annotated[int, Field(ge=1, le=40)] = 3
     """Run dates of one execution processed at once (a back-fill's Map). Spec: none."""
     crawler_poll_seconds: Annotated[int, Field(ge=5, le=600)] = 30
     """How often the state machine asks whether the crawler finished. Spec: none."""
     worker_type: WorkerType = "G.1X"
-    """Spec: 004, "Worker type: G.1X"."""
+    """The Glue jobs' workers. Spec: 004, "Worker type: G.1X"."""
     min_workers: Annotated[int, Field(ge=2, le=299)] = 2
-    """Spec: 004, "DPU: 2 (start small, scale up)"."""
+    """The jobs' fewest workers (auto scaling starts there). Spec: 004, "DPU: 2 (start small,
+    scale up)"."""
     max_workers: Annotated[int, Field(ge=2, le=299)] = 10
-    """Spec: 004, "Max capacity: 10 DPU (cost control)"."""
+    """The jobs' most workers. Spec: 004, "Max capacity: 10 DPU (cost control)"."""
     target_file_mb: Annotated[int, Field(ge=1, le=1024)] = 128
     """Gold Parquet files are written about this large. Spec: 004, "Target 128 MB per Parquet
     file"."""
@@ -73,7 +77,8 @@ class MedallionSettings(Settings):
     """What identifies a record: of two with the same key, the later ``updated_at`` is kept.
     Spec: 004, "Data cleaning (nulls, duplicates, formats)"."""
     raw_expiration_days: Annotated[int, Field(ge=1, le=3650)] = 30
-    """Spec: 004, "Lifecycle rules (delete raw after 30 days)"."""
+    """Bronze pages and manifests expire after this many days. Spec: 004, "Lifecycle rules
+    (delete raw after 30 days)"."""
     processed_expiration_days: Annotated[int, Field(ge=1, le=3650)] = 90
     """Silver records and rejects are kept this long. Spec: none."""
     curated_tiering_days: Annotated[int, Field(ge=0, le=3650)] = 30

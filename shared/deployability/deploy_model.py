@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.deployability.iam_policy import wildcard_match
-from shared.deployability.stage_templates import values_at
+from shared.deployability.service_reference import action_resource_types
+from shared.deployability.stage_templates import KINDS, values_at
 
 PLATFORM = "platform"
 """Related resources of the platform: named by the naming rule."""
@@ -65,6 +66,13 @@ RELATED: dict[tuple[str, str], Related] = {
     ("AWS::SNS::Topic", "iam:role"): Related("DeliveryStatusLogging[].SuccessFeedbackRoleArn"),
     ("AWS::S3::Bucket", "iam:role"): Related("ReplicationConfiguration.Role", None),
     ("AWS::DynamoDB::GlobalTable", "kms:key"): Related("SSESpecification.KMSMasterKeyId"),
+    ("AWS::StepFunctions::StateMachine", "iam:role"): Related("RoleArn"),
+    ("AWS::Glue::Crawler", "iam:role"): Related("Role"),
+    ("AWS::Scheduler::Schedule", "iam:role"): Related("Target.RoleArn"),
+    ("AWS::Athena::NamedQuery", "athena:workgroup"): Related("WorkGroup"),
+    ("AWS::Athena::WorkGroup", "s3:bucket"): Related(
+        "WorkGroupConfiguration.ResultConfiguration.OutputLocation"
+    ),
 }
 
 FEATURES: dict[tuple[str, str], Feature] = {
@@ -151,6 +159,23 @@ FEATURES: dict[tuple[str, str], Feature] = {
     ("AWS::SNS::Topic", "iam:*"): Feature(
         "delivery status logging", has("DeliveryStatusLogging"), False
     ),
+    ("AWS::StepFunctions::StateMachine", "kms:*"): Feature(
+        "encryption with a customer key", has("EncryptionConfiguration.KmsKeyId"), False
+    ),
+    ("AWS::Athena::WorkGroup", "kms:*"): Feature(
+        "results encrypted with a customer key",
+        has("WorkGroupConfiguration.ResultConfiguration.EncryptionConfiguration.KmsKey"),
+        False,
+    ),
+    ("AWS::Athena::WorkGroup", "iam:PassRole"): Feature(
+        "Spark notebooks' execution role", has("WorkGroupConfiguration.ExecutionRole"), False
+    ),
+    ("AWS::Athena::WorkGroup", "iam:CreateServiceLinkedRole"): Feature(
+        "IAM Identity Center", has("WorkGroupConfiguration.IdentityCenterConfiguration"), False
+    ),
+    ("AWS::SecretsManager::Secret", "secretsmanager:*Regions*"): Feature(
+        "replicas in other regions", has("ReplicaRegions"), False
+    ),
     ("AWS::CloudTrail::Trail", "iam:PassRole"): Feature(
         "delivery to CloudWatch Logs", has("CloudWatchLogsRoleArn"), False
     ),
@@ -169,3 +194,20 @@ def feature_of(resource_type: str, action: str) -> Feature | None:
         if kind == resource_type and wildcard_match(pattern, action, ignore_case=True):
             return feature
     return None
+
+
+TAGGING_ACTIONS = ("TagResource", "UntagResource", "ListTagsForResource")
+
+
+def required_types(resource_type: str, action: str) -> list[str]:
+    """The resource type keys ``action`` must be authorized on when ``resource_type``'s
+    handler calls it: the service reference's required ones, except that a tagging action
+    listing every taggable type (``athena:TagResource`` names four) acts on the resource's
+    own only."""
+    required = [key for key, needed in action_resource_types(action) if needed]
+    kind = KINDS.get(resource_type)
+    service, _, name = action.partition(":")
+    tagging = name in TAGGING_ACTIONS
+    if tagging and kind and kind.service == service and kind.resource_type in required:
+        return [kind.resource_type]
+    return required

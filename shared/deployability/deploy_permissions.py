@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from shared.deployability.deploy_model import RELATED, feature_of
+from shared.deployability.deploy_model import RELATED, feature_of, required_types
 from shared.deployability.iam_policy import ContextValue, PolicyDocument, Request, evaluate
 from shared.deployability.service_reference import (
     PHASES,
@@ -88,7 +88,7 @@ def _arns(
 ) -> Iterator[str]:
     service = action.split(":", 1)[0]
     types = action_resource_types(action)
-    required = [key for key, needed in types if needed]
+    required = required_types(resource.type, action)
     if not required:
         optional = [
             _arns_of_type(stage, resource, service, key, required=False) for key, _ in types
@@ -143,6 +143,8 @@ def _arns_of_type(
 def _arn_from_name(target: ResourceType, where: tuple[str, str, str], name: str) -> str:
     if target.service == "sqs" and name.startswith("https://"):
         name = name.rsplit("/", 1)[1]
+    if target.service == "s3" and name.startswith("s3://"):
+        name = name.removeprefix("s3://").split("/", 1)[0]
     return target.arn(*where, name)
 
 

@@ -59,6 +59,15 @@ KINDS: dict[str, Kind] = {
     "AWS::CloudWatch::Alarm": Kind("cloudwatch", "alarm", "AlarmName", max_name=255),
     "AWS::CloudWatch::Dashboard": Kind("cloudwatch", "dashboard", "DashboardName"),
     "AWS::CloudTrail::Trail": Kind("cloudtrail", "trail", "TrailName", max_name=128),
+    "AWS::StepFunctions::StateMachine": Kind(
+        "states", "statemachine", "StateMachineName", ref="arn", max_name=80
+    ),
+    "AWS::Glue::Crawler": Kind("glue", "crawler", "Name", max_name=255),
+    "AWS::Athena::WorkGroup": Kind("athena", "workgroup", "Name", max_name=128),
+    "AWS::Athena::NamedQuery": Kind(None, None, None, ref="id"),
+    "AWS::SecretsManager::Secret": Kind(
+        "secretsmanager", "secret", "Name", ref="arn", max_name=512
+    ),
 }
 PSEUDO = ("AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::StackName", "AWS::URLSuffix")
 _SUB = re.compile(r"\$\{([^}!][^}]*)\}")

@@ -24,6 +24,7 @@ from moto.sns.models import sns_backends
 from shared.application import Definition, load_object
 from shared.config import PlatformConfig, StageName
 from shared.errors import PlatformError
+from shared.local import dead_letters
 from shared.local.aws import LocalAws
 from shared.local.clock import LocalClock
 from shared.local.crawlers import LocalCrawlers
@@ -201,8 +202,15 @@ class LocalStage:
         connection in the secret its application reads."""
         self.services: dict[str, Any] = {}
         secrets = self.session.client("secretsmanager")
+        names = {
+            entry["Name"]
+            for page in secrets.get_paginator("list_secrets").paginate()
+            for entry in page["SecretList"]
+        }
         for application in self.applications:
             for service in application.local_services:
+                if service.secret not in names:  # its application is not deployed here
+                    continue
                 running = load_object(service.start)()
                 self._parts.append(running)
                 self.services[service.name] = running
@@ -359,38 +367,11 @@ class LocalStage:
     def dead_letter_queues(self) -> list[str]:
         """The queues the stage's templates name as dead-letter queues or failure
         destinations."""
-        found: set[str] = set()
-        assert self.deployed is not None
-        for config in self.functions.functions.values():
-            found.update(
-                arn
-                for arn in (config.config.on_failure, config.config.dead_letter_target)
-                if arn and arn.split(":")[2] == "sqs"
-            )
-        events = self.session.client("events")
-        for page in events.get_paginator("list_rules").paginate():
-            for rule in page["Rules"]:
-                for target in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]:
-                    if arn := target.get("DeadLetterConfig", {}).get("Arn"):
-                        found.add(arn)
-        sqs = self.session.client("sqs")
-        for url in sqs.list_queues().get("QueueUrls", []):
-            redrive = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])
-            if policy := redrive.get("Attributes", {}).get("RedrivePolicy"):
-                found.add(json.loads(policy)["deadLetterTargetArn"])
-        return sorted(arn.split(":")[5] for arn in found)
+        return dead_letters.queues(self.session, self.functions)
 
     def dead_letters(self) -> int:
         """Messages waiting in the stage's dead-letter queues."""
-        sqs = self.session.client("sqs")
-        total = 0
-        for queue in self.dead_letter_queues():
-            url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-            attributes = sqs.get_queue_attributes(
-                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
-            )["Attributes"]
-            total += int(attributes["ApproximateNumberOfMessages"])
-        return total
+        return dead_letters.waiting(self.session, self.dead_letter_queues())
 
     def snapshot(self, root: Path | None = None) -> Path:
         """Write what the stage holds under ``root`` (default: the run's ``workdir``)."""

@@ -23,6 +23,25 @@ WILDCARD_RESOURCE_ALLOWED = {
         "Written by CDK Pipelines for the asset-publishing project, whose builds are started "
         "by the pipeline itself."
     ),
+    frozenset(
+        {
+            "logs:CreateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:DescribeLogGroups",
+            "logs:DescribeResourcePolicies",
+            "logs:GetLogDelivery",
+            "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy",
+            "logs:UpdateLogDelivery",
+            "xray:GetSamplingRules",
+            "xray:GetSamplingTargets",
+            "xray:PutTelemetryRecords",
+            "xray:PutTraceSegments",
+        }
+    ): (
+        "Written by CDK for a state machine that logs and traces: Step Functions' log "
+        "delivery and X-Ray calls take no resource (AWS documents them on `*`)."
+    ),
 }
 POLICY_PROPERTIES = {
     "AWS::IAM::Policy": "PolicyDocument",

@@ -24,6 +24,7 @@ def test_the_registry_holds_the_shipped_applications():
         "legislators",
         "ndjson-batching",
         "parquet-to-json",
+        "medallion",
     ]
 
 

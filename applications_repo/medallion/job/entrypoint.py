@@ -82,7 +82,7 @@ AWS_CALLS = (
         "dynamodb:UpdateItem",
         "arn:{partition}:dynamodb:{region}:{account}:table/{arg.checkpoints_table}",
     ),
-    ("cloudwatch:PutMetricData", "*"),
+    ("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": names.NAMESPACE}),
 )
 """The AWS calls this job makes (checked against its role by tests/deployability)."""
 

@@ -46,7 +46,7 @@ SAFETY_MARGIN_MS = 20_000
 AWS_CALLS = (
     (
         "secretsmanager:GetSecretValue",
-        "arn:{partition}:secretsmanager:{region}:{account}:secret:{env.API_SECRET_NAME}-*",
+        "arn:{partition}:secretsmanager:{region}:{account}:secret:{env.API_SECRET_NAME}-??????",
     ),
     *table_calls("{env.CHECKPOINTS_TABLE}"),
     ("s3:PutObject", "arn:{partition}:s3:::{env.BRONZE_BUCKET}/raw/*"),
