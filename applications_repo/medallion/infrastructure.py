@@ -98,6 +98,7 @@ class MedallionStack(Stack):
         self.state_machine = self._state_machine()
         self._schedules()
         self._grant_job_role()
+        self._grant_test_role()
         own_provider_log_groups(self, naming=n, days=context.settings.logs.lambda_retention_days)
 
     def _function(
@@ -355,4 +356,36 @@ class MedallionStack(Stack):
             f"silver and gold folders ({CURATED_PREFIX}...; keys derive from the date); "
             "PutMetricData has no resource-level permissions and is limited to the "
             "platform's namespace.",
+        )
+
+    def _grant_test_role(self) -> None:
+        """The post-deploy tests read the schedule and the crawler and start an execution
+        without run dates (it fails at once, calling nothing)."""
+        n, names = self.naming, self.names
+        executions = names.state_machine_arn.replace(":stateMachine:", ":execution:")
+        attach_to_role(
+            self,
+            "TestAccessPolicy",
+            role_name=n.test_role,
+            description=f"What the post-deploy tests of {names.state_machine} may do.",
+            statements=[
+                allow(
+                    "ReadSchedule",
+                    ["scheduler:GetSchedule"],
+                    [
+                        f"arn:{n.partition}:scheduler:{n.region}:{n.account}:schedule/default/"
+                        f"{names.daily_schedule}"
+                    ],
+                ),
+                allow("StartExecutions", ["states:StartExecution"], [names.state_machine_arn]),
+                allow("ReadExecutions", ["states:DescribeExecution"], [f"{executions}:*"]),
+                allow(
+                    "ReadCrawler",
+                    ["glue:GetCrawler"],
+                    [f"arn:{n.partition}:glue:{n.region}:{n.account}:crawler/{names.crawler}"],
+                ),
+            ],
+            wildcards=[f"{executions}:*"],
+            reason="The post-deploy tests read the executions they start, whose names they "
+            "choose at run time.",
         )

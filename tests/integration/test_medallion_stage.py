@@ -18,6 +18,11 @@ from moto.sns.models import sns_backends
 
 from applications_repo.medallion.names import MedallionNames
 from shared.cli import query_command
+from tests.post_deploy.test_medallion import (  # noqa: F401 (collected here as well)
+    test_an_execution_without_run_dates_fails_with_its_reason,
+    test_the_crawler_crawls_gold_into_the_stage_database,
+    test_the_daily_schedule_starts_the_state_machine,
+)
 
 pytestmark = pytest.mark.integration
 GOOD = ("2025-11-01", "2025-11-02", "2025-11-03")
