@@ -40,6 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the local AWS up for exploring until Ctrl-C"
     )
+    parser.add_argument(
+        "--assembly",
+        type=Path,
+        metavar="DIR",
+        help="run the templates `gdp synth --outdir DIR` wrote (DIR/infrastructure, "
+        "DIR/applications) instead of synthesizing",
+    )
     parser.add_argument("--config", help="config file (default: platform.yaml or $GDP_CONFIG)")
     parser.set_defaults(handler=run)
 
@@ -62,4 +69,5 @@ def run(args: argparse.Namespace) -> int:
         as_json=args.json,
         keep=args.keep,
         config_path=args.config,
+        assembly_dir=args.assembly,
     )

@@ -18,11 +18,18 @@ from pathlib import Path
 
 from shared.application import Definition
 from shared.config import LOCAL_RUN_ROOT, PlatformConfig, StageName
+from shared.errors import PlatformError
 from shared.local.deliveries import DEAD_LETTERED
 from shared.local.glue_executor import FAILED, RunRecord
 from shared.local.report import SummaryRow, Upload, relative, render_table, where_to_look
 from shared.local.stage import IGNORED_SAMPLE_SUFFIXES, LocalStage, selected
+from shared.local.stage_assembly import (
+    StageAssembly,
+    pipeline_stage_directories,
+    read_assemblies,
+)
 from shared.monitoring.definition import stage_definitions
+from shared.naming import AppName
 from shared.outcomes import REJECTED, JobReport
 
 WORK_ROOT = LOCAL_RUN_ROOT
@@ -160,6 +167,7 @@ def run_locally(
     keep: bool = False,
     config_path: str | None = None,
     out: Output | None = None,
+    assembly_dir: Path | None = None,
 ) -> int:
     """``gdp run``: returns 0 when every run succeeded and nothing was dead-lettered.
 
@@ -189,6 +197,7 @@ def run_locally(
         workdir=workdir,
         progress=progress,
         config_path=config_path,
+        assembly=synthesized_stage(assembly_dir, stage) if assembly_dir else None,
         assembly_cache=WORK_ROOT / ASSEMBLY_CACHE,
     ) as local:
         naming = local.naming
@@ -225,6 +234,19 @@ def run_locally(
         if keep:
             _wait_for_interrupt(out)
     return 1 if failed else 0
+
+
+def synthesized_stage(outdir: Path, stage: StageName) -> StageAssembly:
+    """The stage's assemblies in what ``gdp synth --outdir`` wrote.
+
+    Raises:
+        PlatformError: when an app's assembly is not there.
+    """
+    apps = {app: outdir / app.value for app in AppName}
+    missing = [str(path) for path in apps.values() if not (path / "manifest.json").is_file()]
+    if missing:
+        raise PlatformError(f"--assembly: no cloud assembly in {', '.join(missing)}")
+    return read_assemblies(pipeline_stage_directories(apps, stage))
 
 
 def _feed(

@@ -112,7 +112,7 @@ def test_a_new_application_goes_through_every_gate_and_the_local_stage(throwaway
     assert runtime_problems(stage, calls) == []
 
     # and it runs in the local stage, deployed beside the shipped applications
-    run = gdp(env, "run", "--app", "throwaway")
+    run = gdp(env, "run", "--app", "throwaway", "--assembly", out)
     assert run.returncode == 0, run.stdout + run.stderr
     [row] = [line for line in run.stdout.splitlines() if line.startswith("Throwaway-dev sample")]
     assert "SUCCEEDED" in row
