@@ -44,6 +44,27 @@ def pytest_ignore_collect(collection_path, config: pytest.Config) -> bool | None
     return None
 
 
+LONGEST_FIRST = (
+    "tests/integration/test_throwaway_application.py",
+    "tests/integration/",
+    "tests/local/",
+    "tests/spark/",
+)
+"""Where the slowest modules are: collected first, so that the workers, which take whole
+modules in collection order, do not end with one long module while the other waits."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slowest tiers first (``LONGEST_FIRST``), each keeping its own order."""
+
+    def tier(item: pytest.Item) -> int:
+        path = item.path.as_posix()
+        found = [i for i, part in enumerate(LONGEST_FIRST) if f"/{part}" in path]
+        return found[0] if found else len(LONGEST_FIRST)
+
+    items.sort(key=tier)
+
+
 @pytest.fixture(scope="session")
 def spark():
     """The one SparkSession of the test run (local, configured as the jobs configure it)."""
