@@ -45,11 +45,11 @@ setup: $(BIN)/.installed $(CHECKOV_VENV)/.installed node_modules/.installed ## C
 run: setup ## Run the dev stage end to end on a local AWS (moto) and local Spark; FILE=... for yours
 	@$(BIN)/gdp run $(FILE)
 
-test: setup ## ruff, mypy, then every test (unit, Spark, CDK with cdk-nag/cfn-lint/checkov, deployability, integration) on two workers
+test: setup ## ruff, mypy, then every test (unit, Spark, CDK with cdk-nag/cfn-lint/checkov, deployability, integration) on three workers
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/mypy
-	@$(BIN)/pytest --numprocesses 2 --dist loadfile
+	@$(BIN)/pytest --numprocesses 3 --dist loadfile
 
 bench: setup ## Benchmark FileProcessor (DuckDB, pyarrow, naive Spark), the NDJSON batch job and parquet-to-json (SIZES="100 500 2000" REPEATS=3)
 	@$(BIN)/python -m benchmarks.run $(if $(SIZES),--sizes $(SIZES)) $(if $(REPEATS),--repeats $(REPEATS))

@@ -14,7 +14,7 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 if worker := os.environ.get("PYTEST_XDIST_WORKER"):
-    # each worker (make test runs two) stages its own bundles and local runs: a bundle is
+    # each worker (make test runs three) stages its own bundles and local runs: a bundle is
     # rebuilt in place, and runs are named by the second they start
     root = Path(__file__).resolve().parents[1]
     os.environ.setdefault("GDP_BUILD_ROOT", str(root / "build" / worker))
