@@ -119,9 +119,6 @@ class SampleApi:
         self._server.server_close()
         self._thread.join()
 
-    def idle(self) -> bool:
-        return True
-
     def inject(self, *statuses: int) -> None:
         """The next requests fail with these statuses, one each."""
         with self._lock:

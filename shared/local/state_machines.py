@@ -136,9 +136,6 @@ class StepFunctionsEngine:
         self._patches.restore()
         default_user_config["stepfunctions"]["execute_state_machine"] = self._executing
 
-    def idle(self) -> bool:
-        return True
-
 
 _integration_pattern = (
     state_task_service_callback.StateTaskServiceCallback._eval_integration_pattern
