@@ -6,4 +6,5 @@ APPLICATIONS = (
     "applications_repo.ndjson_batching.application:NDJSON_BATCHING",
     "applications_repo.parquet_to_json.application:PARQUET_TO_JSON",
     "applications_repo.medallion.application:MEDALLION",
+    "applications_repo.jobs_api.application:JOBS_API",
 )

@@ -293,10 +293,28 @@ class LocalService:
 
 
 @dataclass(frozen=True)
+class WebApi:
+    """A REST API of an application (API Gateway, its methods integrated with Lambda
+    functions), and the web UI that calls it.
+
+    Attributes:
+        rest_api: the API's name (from the naming module); the local stage serves each of
+            its stages on 127.0.0.1.
+        ui: an npm project (``package.json`` with its ``package-lock.json``) whose
+            ``npm run build`` writes a static site into ``dist/``; the site reads the API's
+            base URL from the ``config.json`` served beside its ``index.html``
+            (``{"apiBaseUrl": ...}``), so that one build serves every stage.
+    """
+
+    rest_api: str
+    ui: Path | None = None
+
+
+@dataclass(frozen=True)
 class Definition:
     """What one application runs in one stage: its jobs (on Glue, and as functions), its
-    event handlers and its own functions, its workflows, its samples and the stand-ins of
-    the services it calls."""
+    event handlers and its own functions, its workflows, its REST APIs and web UIs, its
+    samples and the stand-ins of the services it calls."""
 
     name: str
     jobs: tuple[GlueJobDefinition, ...] = ()
@@ -309,6 +327,7 @@ class Definition:
     sample_runs: tuple[SampleRun, ...] = ()
     workflows: tuple[Workflow, ...] = ()
     local_services: tuple[LocalService, ...] = ()
+    apis: tuple[WebApi, ...] = ()
     inputs: tuple[str, ...] = ()
     """The buckets users put its inputs in, when not every bucket its handlers watch (one
     may hold what the application writes itself, such as manifests)."""

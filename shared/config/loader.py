@@ -141,7 +141,9 @@ def _validate_applications(
                 problems += [p for p in found if p not in problems]
         for name, model in models.items():
             try:
-                validated[stage][name] = model.model_validate(section.get(name) or {})
+                validated[stage][name] = model.model_validate(
+                    section.get(name) or {}, context={"stage": stage.value}
+                )
             except ValidationError as error:
                 items = [
                     {**item, "loc": (*where, name, *item["loc"])}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shared.local.providers import compute, messaging, security, storage, workflow
+from shared.local.providers import api, compute, messaging, security, storage, workflow
 from shared.local.providers.base import Provider
 
 
@@ -70,6 +70,15 @@ SUPPORT: dict[str, TypeSupport] = {
     "AWS::Athena::NamedQuery": _aws(workflow.named_query),
     "AWS::SecretsManager::Secret": _aws(workflow.secret),
     "AWS::Lambda::LayerVersion": _aws(compute.layer_version),
+    "AWS::ApiGateway::ApiKey": _aws(api.api_key),
+    "AWS::ApiGateway::UsagePlanKey": _aws(api.usage_plan_key),
+    "AWS::ApiGateway::GatewayResponse": _aws(api.gateway_response),
+    "AWS::ApiGateway::RestApi": _runtime(api.rest_api),
+    "AWS::ApiGateway::Resource": _runtime(api.api_resource),
+    "AWS::ApiGateway::Method": _runtime(api.method),
+    "AWS::ApiGateway::Deployment": _runtime(api.deployment),
+    "AWS::ApiGateway::Stage": _runtime(api.stage),
+    "AWS::ApiGateway::UsagePlan": _runtime(api.usage_plan),
     "AWS::Lambda::Function": _runtime(compute.function),
     "AWS::Lambda::Permission": _runtime(compute.permission),
     "AWS::Lambda::EventInvokeConfig": _runtime(compute.event_invoke_config),

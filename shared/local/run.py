@@ -19,6 +19,7 @@ from pathlib import Path
 from shared.application import Definition
 from shared.config import LOCAL_RUN_ROOT, PlatformConfig, StageName
 from shared.errors import PlatformError
+from shared.local import web_ui
 from shared.local.deliveries import DEAD_LETTERED
 from shared.local.glue_executor import FAILED, RunRecord
 from shared.local.report import SummaryRow, Upload, relative, render_table, where_to_look
@@ -209,6 +210,11 @@ def run_locally(
             print(json.dumps(local.coverage.to_json()), file=stream, flush=True)
         else:
             out(local.coverage.line())
+        for served in _serve_apis(local, apps, with_ui=keep, progress=progress):
+            if as_json:
+                print(json.dumps(served), file=stream, flush=True)
+            else:
+                out(f"{served['application']}: API {served['api_url']}  UI {served['ui_url']}")
         uploads, runs = _feed(local, files, apps)
         rows = summary(local, uploads, runs)
         dead = local.dead_letters()
@@ -280,6 +286,24 @@ def _feed(
             break
         local.wait(uploads)
     return uploads, runs
+
+
+def _serve_apis(
+    local: LocalStage, apps: Sequence[str], *, with_ui: bool, progress: Output
+) -> list[dict[str, str | None]]:
+    """The (named) applications' REST APIs as the local stage serves them, and their web
+    UIs, built and served beside them when ``with_ui`` (they stop with the stage)."""
+    served: list[dict[str, str | None]] = []
+    for definition in local.selected(apps):
+        for api in definition.apis:
+            url = local.rest_apis.urls[api.rest_api]
+            ui_url = None
+            if with_ui and api.ui is not None:
+                running = web_ui.serve(web_ui.build(api.ui, progress), url)
+                local.keep_running(running)
+                ui_url = running.url
+            served.append({"application": definition.name, "api_url": url, "ui_url": ui_url})
+    return served
 
 
 def _wait_for_interrupt(out: Output) -> None:

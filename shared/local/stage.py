@@ -7,8 +7,8 @@ what AWS does around the deployed resources: Lambda functions run in this proces
 event source mappings poll (``queues``), schedules fire (``schedules``), Glue job runs run
 their deployed scripts on local Spark (``glue_executor``), function jobs' runs are kept like
 Glue's (``function_runs``), state machines execute (``state_machines``), crawlers crawl
-(``crawlers``), and the services the applications call are stood in for. Nothing here knows
-an application.
+(``crawlers``), REST APIs serve on 127.0.0.1 (``rest_apis``), and the services the
+applications call are stood in for. Nothing here knows an application.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from shared.local.functions import LocalFunctions
 from shared.local.glue_executor import LocalGlueExecutor, RunRecord, warm_up_spark
 from shared.local.queues import LocalEventSourceMappings
 from shared.local.report import Upload
+from shared.local.rest_apis import LocalRestApis
 from shared.local.schedules import LocalSchedules
 from shared.local.snapshot import write_snapshot
 from shared.local.stage_assembly import StageAssembly, cached_stage
@@ -196,6 +197,10 @@ class LocalStage:
         self._parts.append(self.crawlers)
         self.state_machines = LocalStateMachines(session, targets, self.progress).start()
         self._parts.append(self.state_machines)
+        self.rest_apis = LocalRestApis(
+            session, self.functions, account=n.account, region=n.region, progress=self.progress
+        ).start()
+        self._parts.append(self.rest_apis)
 
     def _start_local_services(self) -> None:
         """Start the stand-ins of the services the applications call, each with its
@@ -218,6 +223,10 @@ class LocalStage:
                     SecretId=service.secret, SecretString=json.dumps(dict(running.connection))
                 )
                 self.progress(f"{service.name} stands in on {running.connection.get('url', '')}")
+
+    def keep_running(self, part: Any) -> None:
+        """Stop ``part`` (anything with ``stop()``) with the stage."""
+        self._parts.append(part)
 
     def __exit__(self, *exc: object) -> None:
         # The executor first: a run that finishes publishes its state change to the bus.

@@ -56,3 +56,19 @@ def run_polling() -> RunPolling:
 def aws_session(naming: StageNaming) -> boto3.Session:
     """A session in the stage's account: as GlueTestRole when the pipeline names it."""
     return stage_session(naming, SESSION_NAME)
+
+
+@pytest.fixture(scope="session")
+def jobs_api(aws_session: boto3.Session, naming: StageNaming, platform_config: PlatformConfig):
+    """A client of the stage's jobs-api, its requests signed unless the stage's auth is
+    ``none`` (the API's id found by its name)."""
+    from applications_repo.jobs_api.application import JOBS_API  # noqa: PLC0415
+    from applications_repo.jobs_api.client import JobsApiClient  # noqa: PLC0415
+    from applications_repo.jobs_api.names import JobsApiNames  # noqa: PLC0415
+
+    name = JobsApiNames(naming).rest_api
+    apis = aws_session.client("apigateway").get_rest_apis(limit=500)["items"]
+    [api] = [a for a in apis if a["name"] == name]
+    url = f"https://{api['id']}.execute-api.{naming.region}.amazonaws.com/{naming.stage}"
+    auth = JOBS_API.context(platform_config, naming.stage).app.auth
+    return JobsApiClient(url, session=aws_session if auth == "iam" else None)

@@ -19,6 +19,8 @@ Arguments::
     --source_bucket B --source_key K [--source_version V] --output_bucket O
     --output_key K --rejects_key K --contract JSON [--engine spark|arrow]
     [--metadata_table T --file_id F --start_token S] [--batch_rows N] [--progress_seconds N]
+    [--metrics_service S]           (the service dimension of its metrics; another
+                                     application running this job names its own)
     [--JOB_NAME N --JOB_RUN_ID R]   (set by Glue; the local executor sets them too)
 """
 
@@ -76,6 +78,7 @@ OPTIONAL = (
     "progress_seconds",
     "JOB_NAME",
     "JOB_RUN_ID",
+    "metrics_service",
 )
 DEFAULT_JOB_NAME = "GlueParquetToJson"
 ATTEMPT = re.compile(r"_attempt_\d+$")
@@ -127,6 +130,7 @@ def run(argv: Sequence[str]) -> Conversion:
     """Convert the object the arguments name; the run's outcome."""
     args = resolve_arguments(argv, REQUIRED, OPTIONAL)
     job_name = args.get("JOB_NAME", DEFAULT_JOB_NAME)
+    service = args.get("metrics_service", own.JOB_SERVICE)
     run_id = args.get("JOB_RUN_ID") or f"local-{uuid.uuid4().hex[:12]}"
     aws = boto3.session.Session()
     s3 = aws.client("s3")
@@ -170,11 +174,11 @@ def run(argv: Sequence[str]) -> Conversion:
     except Exception as error:  # the run fails: recorded, then raised for Glue to retry
         failed = Conversion(status=FAILED, engine=engine_name, error=first_line(error))
         _record(table, item_id, run_id, failed)
-        _publish(aws.client("cloudwatch"), job_name, failed)
+        _publish(aws.client("cloudwatch"), job_name, failed, service)
         raise
     kept = _quarantine(s3, args, conversion, job_name) if conversion.status == REJECTED else None
     _record(table, item_id, run_id, conversion, kept)
-    _publish(aws.client("cloudwatch"), job_name, conversion)
+    _publish(aws.client("cloudwatch"), job_name, conversion, service)
     return conversion
 
 
@@ -236,7 +240,7 @@ def _quarantine(s3: Any, args: Mapping[str, str], done: Conversion, job_name: st
     )
 
 
-def _publish(cloudwatch: Any, job_name: str, done: Conversion) -> None:
+def _publish(cloudwatch: Any, job_name: str, done: Conversion, service: str) -> None:
     """The file's outcome and duration (service dimension) and, for a converted file, its
     rows (dimension JobName, which the platform's rejected-rows alarm reads)."""
     outcome = {
@@ -244,8 +248,8 @@ def _publish(cloudwatch: Any, job_name: str, done: Conversion) -> None:
         FAILED: own.FILES_FAILED,
         REJECTED: own.FILES_REJECTED,
     }[done.status]
-    own.publish(cloudwatch, own.JOB_SERVICE, {outcome: 1})
-    own.publish(cloudwatch, own.JOB_SERVICE, {own.CONVERSION_SECONDS: done.seconds}, "Seconds")
+    own.publish(cloudwatch, service, {outcome: 1})
+    own.publish(cloudwatch, service, {own.CONVERSION_SECONDS: done.seconds}, "Seconds")
     if done.rows_read is not None:
         metrics.publish_rows(
             cloudwatch,

@@ -60,8 +60,11 @@ AWS_CALLS = (
     ("glue:GetJobRun", "arn:{partition}:glue:{region}:{account}:job/{env.JOB_NAME}"),
 )
 """The AWS calls this function makes (checked against its role by tests/deployability)."""
-logger = Logger(service=own.SWEEPER_SERVICE)
-metrics = Metrics(namespace=names.NAMESPACE, service=own.SWEEPER_SERVICE)
+SERVICE = os.environ.get("METRICS_SERVICE") or own.SWEEPER_SERVICE
+"""The service dimension of its metrics: parquet-to-json's sweeper, or the application that
+deploys this sweeper over its own table (``METRICS_SERVICE``)."""
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=names.NAMESPACE, service=SERVICE)
 
 
 class BadRequestError(ValueError):
