@@ -214,7 +214,8 @@ def run_locally(
             if as_json:
                 print(json.dumps(served), file=stream, flush=True)
             else:
-                out(f"{served['application']}: API {served['api_url']}  UI {served['ui_url']}")
+                ui = f", its web UI at {served['ui_url']}" if served["ui_url"] else ""
+                out(f"{served['application']}: API at {served['api_url']}{ui}")
         uploads, runs = _feed(local, files, apps)
         rows = summary(local, uploads, runs)
         dead = local.dead_letters()
