@@ -84,9 +84,10 @@ LOG_GROUP_SCOPES = (
     "/aws/lambda/Glue*",
     "/aws-glue/*",
     "/aws/vendedlogs/states/glue-*",
+    "/aws/apigateway/Glue*",
 )
 """Lambda's, Glue's and Step Functions' log groups of the platform's functions, jobs and
-state machines."""
+state machines, and the access logs of its REST APIs."""
 
 # Resource types whose platform names do not follow PLATFORM_NAME_PATTERNS directly.
 NAME_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {

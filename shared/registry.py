@@ -148,6 +148,9 @@ class Application(ABC):
     resource_types: ClassVar[tuple[str, ...]] = ()
     """CloudFormation types its stacks use beyond the platform's (``shared.bootstrap``): the
     execution policy is derived for them too."""
+    builds_on: ClassVar[tuple[str, ...]] = ()
+    """Applications whose code it imports (a job, a table's rules), registered before it; it
+    deploys its own instances of them. No application imports another it does not name."""
 
     def context(self, config: PlatformConfig, stage: StageName | str) -> AppContext:
         """The application's view of one stage."""
@@ -211,6 +214,13 @@ def _registered(extra: str) -> tuple[Application, ...]:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise RegistryError(f"applications registered twice: {', '.join(duplicates)}")
+    for index, app in enumerate(found):
+        earlier = names[:index]
+        missing = [name for name in app.builds_on if name not in earlier]
+        if missing:
+            raise RegistryError(
+                f"{app.name} builds on {', '.join(missing)}, which must be registered before it"
+            )
     return tuple(found)
 
 

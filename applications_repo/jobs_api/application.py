@@ -44,6 +44,7 @@ class JobsApi(Application):
     )
     settings_model = JobsApiSettings
     docs_page = "docs/jobs-api.md"
+    builds_on = ("parquet-to-json",)  # its conversion job, sweeper and metadata rules
     resource_types = (
         "AWS::ApiGateway::RestApi",
         "AWS::ApiGateway::Resource",

@@ -26,10 +26,14 @@ from applications_repo.jobs_api.definition import (
 from applications_repo.jobs_api.names import JobsApiNames
 from applications_repo.jobs_api.settings import JobsApiSettings
 from applications_repo.jobs_api.stack_api import rest_api
+from applications_repo.jobs_api.stack_conversion import (
+    CONVERSION_REASON,
+    conversion_statements,
+    single_node_function,
+)
 from applications_repo.jobs_api.stack_storage import buckets, idempotency_table, jobs_table
 from applications_repo.parquet_to_json import metadata
-from shared import metrics
-from shared.application import FunctionJob, ObjectCreatedHandler, ServiceFunction
+from shared.application import ObjectCreatedHandler, ServiceFunction
 from shared.bundling import lambda_bundle, locked_versions, python_layer
 from shared.constructs.functions import (
     LAMBDA_RUNTIME,
@@ -37,7 +41,6 @@ from shared.constructs.functions import (
     dead_letter_queue,
     function_target,
     handler_function,
-    job_function,
     lambda_role,
     object_created,
 )
@@ -90,7 +93,7 @@ class JobsApiStack(Stack):
         self.input_bucket, self.output_bucket = buckets(self)
         self.table = jobs_table(self)
         self.idempotency = idempotency_table(self)
-        self.single_node = self._single_node_function(single_node)
+        self.single_node = single_node_function(self, single_node)
         self.uploads = self._uploads_function(uploads)
         self.sweeper = self._sweeper_function(sweeper)
         self.api_function = self._api_function()
@@ -106,7 +109,7 @@ class JobsApiStack(Stack):
         self._grant_shared_roles()
         own_provider_log_groups(self, naming=n, days=days)
 
-    def _table_statement(self, sid: str, actions: tuple[str, ...]) -> iam.PolicyStatement:
+    def table_statement(self, sid: str, actions: tuple[str, ...]) -> iam.PolicyStatement:
         table = self.naming.dynamodb_table_arn(self.names.jobs_table)
         indexes = [
             f"{table}/index/{i}"
@@ -128,13 +131,13 @@ class JobsApiStack(Stack):
         n, names = self.naming, self.names
         uploads = f"{n.bucket_arn(names.input_bucket)}/{jobs.UPLOADS_PREFIX}*"
         outputs = f"{n.bucket_arn(names.output_bucket)}/{jobs.OUTPUTS_PREFIX}*"
-        role, log_group = self._role(
+        role, log_group = self.role(
             "Api",
             names.api_role,
             names.api_function,
             "answers the REST API",
             [
-                self._table_statement("ManageJobs", ("GetItem", "UpdateItem", "PutItem", "Query")),
+                self.table_statement("ManageJobs", ("GetItem", "UpdateItem", "Query")),
                 allow(
                     "RememberIdempotencyKeys",
                     [f"dynamodb:{a}" for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")],
@@ -186,14 +189,14 @@ class JobsApiStack(Stack):
             handler.dead_letter_queue,
             holds="the upload events the confirmation could not handle after the retries",
         )
-        role, log_group = self._role(
+        role, log_group = self.role(
             "Uploads",
             names.uploads_role,
             handler.function_name,
             "confirms the jobs' uploads",
             [
                 allow("ReadUploads", ["s3:GetObject", "s3:GetObjectVersion"], [uploads]),
-                self._table_statement("ConfirmUploads", ("GetItem", "UpdateItem")),
+                self.table_statement("ConfirmUploads", ("GetItem", "UpdateItem")),
                 allow(
                     "SendFailedEventsToDeadLetterQueue",
                     ["sqs:SendMessage"],
@@ -233,13 +236,13 @@ class JobsApiStack(Stack):
             sweeper.dead_letter_queue,
             holds="the scheduled sweeps that failed after their retries",
         )
-        role, log_group = self._role(
+        role, log_group = self.role(
             "Sweeper",
             names.sweeper_role,
             sweeper.function_name,
             "starts waiting conversions and fails stuck ones",
             [
-                self._table_statement("ManageRuns", ("GetItem", "UpdateItem", "Query")),
+                self.table_statement("ManageRuns", ("GetItem", "UpdateItem", "Query")),
                 *self._start_statements(),
                 allow("ReadGlueRuns", ["glue:GetJobRun"], [n.glue_job_arn(names.job)]),
                 allow(
@@ -280,70 +283,7 @@ class JobsApiStack(Stack):
         )
         return function
 
-    def _conversion_statements(self) -> tuple[list[iam.PolicyStatement], list[str]]:
-        """What a conversion does, on Glue or on the function; with its wildcard resources."""
-        n, names = self.naming, self.names
-        sources = f"{n.bucket_arn(names.input_bucket)}/{jobs.UPLOADS_PREFIX}*"
-        quarantine = f"{n.bucket_arn(names.input_bucket)}/quarantine/*"
-        outputs = f"{n.bucket_arn(names.output_bucket)}/*"
-        statements = [
-            allow(
-                "ListDataBuckets",
-                ["s3:ListBucket"],
-                [n.bucket_arn(names.input_bucket), n.bucket_arn(names.output_bucket)],
-            ),
-            allow("ReadSource", ["s3:GetObject", "s3:GetObjectVersion"], [sources]),
-            allow("QuarantineRejectedSource", ["s3:PutObject"], [quarantine]),
-            allow(
-                "WriteOutput",
-                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-                [outputs],
-            ),
-            self._table_statement("RecordRuns", ("GetItem", "UpdateItem", "Query")),
-            iam.PolicyStatement(
-                sid="PublishMetrics",
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": metrics.NAMESPACE}},
-            ),
-        ]
-        return statements, [sources, quarantine, outputs, "*"]
-
-    def _single_node_function(self, job: FunctionJob) -> lambda_.Function:
-        dead_letters = dead_letter_queue(
-            self,
-            "SingleNodeDeadLetterQueue",
-            job.dead_letter_queue,
-            holds=f"the {job.function_name} runs that failed after Lambda's retries",
-        )
-        statements, wildcards = self._conversion_statements()
-        role, log_group = self._role(
-            "SingleNode",
-            self.names.single_node_role,
-            job.function_name,
-            f"{self.names.job} on one machine",
-            [
-                *statements,
-                allow(
-                    "SendFailedRunsToDeadLetterQueue",
-                    ["sqs:SendMessage"],
-                    [self.naming.queue_arn(job.dead_letter_queue)],
-                ),
-            ],
-            findings=wildcards,
-            reason=CONVERSION_REASON,
-        )
-        return job_function(
-            self,
-            "SingleNodeFunction",
-            job,
-            role=role,
-            log_group=log_group,
-            dead_letters=dead_letters,
-            max_event_age=EVENT_MAX_AGE,
-        )
-
-    def _role(
+    def role(
         self,
         construct_id: str,
         role_name: str,
@@ -372,7 +312,7 @@ class JobsApiStack(Stack):
         """The Glue job does what the single-node function does; the post-deploy tests call
         the API (their role may invoke it) and read the jobs they made."""
         n, names = self.naming, self.names
-        statements, wildcards = self._conversion_statements()
+        statements, wildcards = conversion_statements(self)
         attach_to_role(
             self,
             "JobAccessPolicy",
@@ -401,11 +341,3 @@ class JobsApiStack(Stack):
             reason="The post-deploy tests call every route of the stage's API, whose id "
             "CloudFormation generates: the resource names the stage, any method and path.",
         )
-
-
-CONVERSION_REASON = (
-    "A conversion reads any job's upload (keys are the users' file names under their job "
-    "ids), quarantines only under its quarantine/ prefix, writes any key of its output bucket "
-    "(keys derive from the uploads'); PutMetricData has no resource-level permissions and is "
-    "limited to the platform's namespace."
-)

@@ -78,7 +78,7 @@ def table_calls(table: str) -> tuple[tuple[str, str], ...]:
     """The AWS calls ``JobsTable`` makes on ``table`` (an ARN-template name)."""
     arn = f"arn:{{partition}}:dynamodb:{{region}}:{{account}}:table/{table}"
     return (
-        *((f"dynamodb:{action}", arn) for action in ("GetItem", "UpdateItem", "PutItem")),
+        *((f"dynamodb:{action}", arn) for action in ("GetItem", "UpdateItem")),
         ("dynamodb:Query", f"{arn}/index/{STATUS_INDEX}"),
         ("dynamodb:Query", f"{arn}/index/{LISTED_INDEX}"),
     )

@@ -84,6 +84,14 @@ FEATURES: dict[tuple[str, str], Feature] = {
         for principal in ("User", "Group")
     },
     ("AWS::Lambda::Function", "ec2:*"): Feature("VPC networking", has("VpcConfig"), False),
+    ("AWS::ApiGateway::RestApi", "iam:PassRole"): Feature(
+        "integration roles of an imported OpenAPI body",
+        lambda p: bool(values_at(p, "Body")) or bool(values_at(p, "BodyS3Location")),
+        False,
+    ),
+    ("AWS::ApiGateway::Method", "iam:PassRole"): Feature(
+        "integrations that assume a role", has("Integration.Credentials"), False
+    ),
     ("AWS::Lambda::Function", "elasticfilesystem:*"): Feature(
         "file systems", has("FileSystemConfigs"), False
     ),

@@ -20,24 +20,34 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from shared.local.api_gateway import (
+    Request,
+    Route,
+    TokenBucket,
+    event_body,
+    fill,
+    match,
+    parameter,
+    plan_buckets,
+    routes,
+    specificity,
+    stage_buckets,
+    stage_keys,
+)
 from shared.local.functions import FunctionError, LocalFunctions
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 """API Gateway's payload limit."""
 SERVICE = "apigateway.amazonaws.com"
-LAMBDA_URI = re.compile(r":lambda:path/[^/]+/functions/(?P<arn>.+)/invocations$")
-CONTEXT_VARIABLE = re.compile(r"\$context\.([A-Za-z.]+)")
 ERRORS = {
     "MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token"),
     "INVALID_API_KEY": (403, "Forbidden"),
@@ -60,50 +70,6 @@ class Reply:
     body: bytes
 
 
-@dataclass
-class Route:
-    """One method of one resource, and what it integrates with."""
-
-    resource_id: str
-    path: str
-    method: str
-    authorization: str
-    api_key_required: bool
-    integration_type: str
-    function_arn: str | None
-
-
-class TokenBucket:
-    """API Gateway's throttling: ``rate`` requests a second on average, ``burst`` at once."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.capacity = rate, max(1, burst)
-        self.tokens = float(self.capacity)
-        self.at = time.monotonic()
-        self.lock = threading.Lock()
-
-    def take(self) -> bool:
-        with self.lock:
-            moment = time.monotonic()
-            self.tokens = min(self.capacity, self.tokens + (moment - self.at) * self.rate)
-            self.at = moment
-            if self.tokens < 1:
-                return False
-            self.tokens -= 1
-            return True
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: str
-    headers: Mapping[str, str]
-    body: bytes
-    source_ip: str = "127.0.0.1"
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-
 class LocalRestApi:
     """One stage of one REST API: routes, access, throttling, integration, logs."""
 
@@ -122,13 +88,13 @@ class LocalRestApi:
         self.account, self.region = account, region
         self.api_id, self.name, self.stage = api["id"], api["name"], stage["stageName"]
         client = session.client("apigateway")
-        self.routes = _routes(client, self.api_id)
+        self.routes = routes(client, self.api_id)
         self.gateway_responses = {
             r["responseType"]: r
             for r in client.get_gateway_responses(restApiId=self.api_id).get("items", [])
         }
-        self.buckets = _stage_buckets(stage) + _plan_buckets(client, self.api_id, self.stage)
-        self.keys = _stage_keys(client, self.api_id, self.stage)
+        self.buckets = stage_buckets(stage) + plan_buckets(client, self.api_id, self.stage)
+        self.keys = stage_keys(client, self.api_id, self.stage)
         self.access_log = stage.get("accessLogSettings") or {}
         self._log_lock = threading.Lock()
         self._log_stream: str | None = None
@@ -204,10 +170,10 @@ class LocalRestApi:
         for route in self.routes:
             if route.method not in (method, "ANY"):
                 continue
-            parameters = _match(route.path, path)
+            parameters = match(route.path, path)
             if parameters is None:
                 continue
-            score = _specificity(route)
+            score = specificity(route)
             if best is None or score > best[0]:
                 best = (score, route, parameters)
         return (best[1], best[2]) if best else None
@@ -226,7 +192,7 @@ class LocalRestApi:
         context: Mapping[str, Any],
     ) -> dict[str, Any]:
         query = parse_qs(request.query, keep_blank_values=True)
-        text, encoded = _body(request)
+        text, encoded = event_body(request)
         return {
             "resource": route.path,
             "path": request.path,
@@ -287,11 +253,11 @@ class LocalRestApi:
         headers = {"Content-Type": content_type}
         for name, value in (custom.get("responseParameters") or {}).items():
             header = name.removeprefix("gatewayresponse.header.")
-            headers[header] = _parameter(value, request)
+            headers[header] = parameter(value, request)
         return Reply(
             int(custom.get("statusCode") or status),
             headers,
-            _fill(template, values).encode(),
+            fill(template, values).encode(),
         )
 
     def _log(self, context: Mapping[str, Any]) -> None:
@@ -307,7 +273,7 @@ class LocalRestApi:
             logs.put_log_events(
                 logGroupName=group,
                 logStreamName=self._log_stream,
-                logEvents=[{"timestamp": int(time.time() * 1000), "message": _fill(form, context)}],
+                logEvents=[{"timestamp": int(time.time() * 1000), "message": fill(form, context)}],
             )
 
 
@@ -397,130 +363,3 @@ def _handler(api: LocalRestApi) -> type[BaseHTTPRequestHandler]:
             return
 
     return Handler
-
-
-def _routes(client: Any, api_id: str) -> list[Route]:
-    routes = []
-    paginator = client.get_paginator("get_resources")
-    for page in paginator.paginate(restApiId=api_id):
-        for resource in page.get("items", []):
-            for verb in resource.get("resourceMethods") or {}:
-                method = client.get_method(
-                    restApiId=api_id, resourceId=resource["id"], httpMethod=verb
-                )
-                integration = method.get("methodIntegration") or {}
-                match = LAMBDA_URI.search(integration.get("uri") or "")
-                routes.append(
-                    Route(
-                        resource_id=resource["id"],
-                        path=resource["path"],
-                        method=verb,
-                        authorization=method.get("authorizationType", "NONE"),
-                        api_key_required=bool(method.get("apiKeyRequired")),
-                        integration_type=integration.get("type", "NONE"),
-                        function_arn=match["arn"] if match else None,
-                    )
-                )
-    return routes
-
-
-def _stage_buckets(stage: Mapping[str, Any]) -> list[tuple[str | None, TokenBucket]]:
-    settings = (stage.get("methodSettings") or {}).get("*/*")
-    if not settings or "throttlingRateLimit" not in settings:
-        return []
-    rate, burst = settings["throttlingRateLimit"], settings.get("throttlingBurstLimit", 1)
-    return [(None, TokenBucket(float(rate), int(burst)))]
-
-
-def _plan_buckets(client: Any, api_id: str, stage: str) -> list[tuple[str | None, TokenBucket]]:
-    """A usage plan's throttle applies to each of its keys apart (``None``: every caller,
-    when the plan has no keys)."""
-    buckets: list[tuple[str | None, TokenBucket]] = []
-    for plan in client.get_usage_plans().get("items", []):
-        if not any(s["apiId"] == api_id and s["stage"] == stage for s in plan["apiStages"]):
-            continue
-        throttle = plan.get("throttle") or {}
-        if "rateLimit" not in throttle:
-            continue
-        keys = [
-            client.get_api_key(apiKey=k["id"], includeValue=True)["value"]
-            for k in client.get_usage_plan_keys(usagePlanId=plan["id"]).get("items", [])
-        ] or [None]
-        buckets += [
-            (key, TokenBucket(float(throttle["rateLimit"]), int(throttle.get("burstLimit", 1))))
-            for key in keys
-        ]
-    return buckets
-
-
-def _stage_keys(client: Any, api_id: str, stage: str) -> set[str]:
-    """The values of the enabled API keys of the usage plans of the stage."""
-    values = set()
-    for plan in client.get_usage_plans().get("items", []):
-        if not any(s["apiId"] == api_id and s["stage"] == stage for s in plan["apiStages"]):
-            continue
-        for entry in client.get_usage_plan_keys(usagePlanId=plan["id"]).get("items", []):
-            key = client.get_api_key(apiKey=entry["id"], includeValue=True)
-            if key.get("enabled"):
-                values.add(key["value"])
-    return values
-
-
-def _match(template: str, path: str) -> dict[str, str] | None:
-    """The path parameters when ``path`` is one of ``template``'s, else None."""
-    wanted = [p for p in template.split("/") if p]
-    given = [p for p in path.split("/") if p]
-    parameters: dict[str, str] = {}
-    for index, part in enumerate(wanted):
-        if part.startswith("{") and part.endswith("+}"):
-            if index >= len(given):
-                return None
-            parameters[part[1:-2]] = "/".join(given[index:])
-            return parameters
-        if index >= len(given):
-            return None
-        if part.startswith("{") and part.endswith("}"):
-            parameters[part[1:-1]] = given[index]
-        elif part != given[index]:
-            return None
-    return parameters if len(given) == len(wanted) else None
-
-
-def _specificity(route: Route) -> int:
-    """Literal parts outrank parameters, which outrank a greedy ``{proxy+}``; a method
-    outranks ``ANY``."""
-    score = 0
-    for part in (p for p in route.path.split("/") if p):
-        score += 1 if part.endswith("+}") else 10 if part.startswith("{") else 100
-    return score * 2 + (route.method != "ANY")
-
-
-def _body(request: Request) -> tuple[str | None, bool]:
-    if not request.body:
-        return None, False
-    try:
-        return request.body.decode(), False
-    except UnicodeDecodeError:
-        return base64.b64encode(request.body).decode(), True
-
-
-def _parameter(value: str, request: Request) -> str:
-    """A gateway response header's value: a quoted literal, or a request header."""
-    if value.startswith("'") and value.endswith("'"):
-        return value[1:-1]
-    if value.startswith("method.request.header."):
-        return request.headers.get(value.removeprefix("method.request.header.").lower(), "")
-    return value
-
-
-def _fill(template: str, values: Mapping[str, Any]) -> str:
-    """``$context.x`` of an access log format or a gateway response template, filled in
-    ("-" where the request has no such value)."""
-    return CONTEXT_VARIABLE.sub(
-        lambda m: (
-            str(values.get(m.group(1), "-")).replace('"', '\\"')
-            if m.group(1) != "error.messageString"
-            else str(values.get(m.group(1), '""'))
-        ),
-        template,
-    )

@@ -25,6 +25,7 @@ def test_the_registry_holds_the_shipped_applications():
         "ndjson-batching",
         "parquet-to-json",
         "medallion",
+        "jobs-api",
     ]
 
 
@@ -126,18 +127,36 @@ def test_the_platform_imports_no_application():
     assert offenders == []
 
 
-def test_applications_import_each_other_not():
-    folders = [p for p in APPLICATIONS_ROOT.iterdir() if (p / "application.py").is_file()]
-    assert folders
+def folder_of(app) -> str:
+    """An application's folder: where its ``application`` module is."""
+    return type(app).__module__.split(".")[1]
+
+
+def test_applications_import_only_those_they_build_on():
+    folders = {folder_of(app): app for app in registered()}
+    assert len(folders) == len(registered())
+    by_name = {app.name: folder_of(app) for app in registered()}
     offenders = [
         f"{path.relative_to(REPOSITORY_ROOT)} imports {module}"
-        for folder in folders
-        for path in python_files(folder)
+        for folder, app in folders.items()
+        for path in python_files(APPLICATIONS_ROOT / folder)
         for module in imports_of(path)
         if module.startswith("applications_repo.")
-        and not module.startswith(f"applications_repo.{folder.name}")
+        and module.split(".")[1] not in {folder, *(by_name[n] for n in app.builds_on)}
     ]
     assert offenders == []
+
+
+def test_an_application_builds_only_on_one_registered_before_it(monkeypatch):
+    from applications_repo.jobs_api.application import JobsApi  # noqa: PLC0415
+
+    monkeypatch.setattr(JobsApi, "builds_on", ("medallion", "not-there"))
+    _registered.cache_clear()
+    try:
+        with pytest.raises(RegistryError, match="jobs-api builds on not-there, which must be"):
+            registered()
+    finally:
+        _registered.cache_clear()
 
 
 def test_no_module_is_over_400_lines():

@@ -40,6 +40,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
 
 from applications_repo.jobs_api import jobs as records
 from applications_repo.jobs_api.jobs import BadCursorError, JobsTable, JobStatus
@@ -135,7 +136,11 @@ def _table() -> JobsTable:
 
 @cache
 def _clients() -> dict[str, Any]:
-    return {name: boto3.client(name) for name in ("s3", "glue", "lambda")}
+    return {
+        "s3": boto3.client("s3", config=Config(signature_version="s3v4")),
+        "glue": boto3.client("glue"),
+        "lambda": boto3.client("lambda"),
+    }
 
 
 def _setting(name: str) -> int:

@@ -26,8 +26,10 @@ from applications_repo.jobs_api.jobs import JobsTable, JobStatus
 from applications_repo.parquet_to_json.uploads import Limits, parquet_problem
 
 SERVICE = "jobs-api-uploads"
+TABLE = "arn:{partition}:dynamodb:{region}:{account}:table/{env.METADATA_TABLE}"
 AWS_CALLS = (
-    *records.table_calls("{env.METADATA_TABLE}"),
+    ("dynamodb:GetItem", TABLE),
+    ("dynamodb:UpdateItem", TABLE),
     ("s3:GetObject", "arn:{partition}:s3:::{env.INPUT_BUCKET}/uploads/*"),
     ("s3:GetObjectVersion", "arn:{partition}:s3:::{env.INPUT_BUCKET}/uploads/*"),
 )
