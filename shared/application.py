@@ -304,10 +304,13 @@ class WebApi:
             ``npm run build`` writes a static site into ``dist/``; the site reads the API's
             base URL from the ``config.json`` served beside its ``index.html``
             (``{"apiBaseUrl": ...}``), so that one build serves every stage.
+        ui_port: the port of 127.0.0.1 the local stage serves the UI on (its origin must
+            be one the API and its buckets allow); 0: any free port.
     """
 
     rest_api: str
     ui: Path | None = None
+    ui_port: int = 0
 
 
 @dataclass(frozen=True)

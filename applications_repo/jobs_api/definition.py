@@ -91,7 +91,7 @@ def definition(naming: StageNaming, own: JobsApiSettings) -> Definition:
     started = start_environment(naming, own)
     return Definition(
         name="jobs-api",
-        apis=(WebApi(rest_api=names.rest_api, ui=UI),),
+        apis=(WebApi(rest_api=names.rest_api, ui=UI, ui_port=own.ui_port),),
         handlers=(
             ObjectCreatedHandler(
                 function_name=names.uploads_function,

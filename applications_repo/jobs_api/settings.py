@@ -28,6 +28,9 @@ class JobsApiSettings(Settings):
     allowed_origins: tuple[str, ...] = ("http://localhost:5173",)
     """The web origins whose pages may call the API (CORS); the UI's development server is
     the first. Spec: 001, "React frontend (local development)"."""
+    ui_port: Annotated[int, Field(ge=1024, le=65535)] = 5180
+    """The port of 127.0.0.1 where ``make ui`` and ``gdp run --keep`` serve the web UI; in a
+    local or dev stage its origin must be among ``allowed_origins``. Spec: none."""
     max_upload_mb: Annotated[int, Field(ge=1, le=5120)] = 512
     """The largest Parquet file an upload may carry (a condition of its pre-signed POST).
     Spec: none."""
@@ -80,6 +83,11 @@ class JobsApiSettings(Settings):
                 f"auth: none is accepted for a local or dev stage only, not {stage}: "
                 "set iam or api_key"
             )
+        if stage in LOCAL_STAGES and self.local_origin not in self.allowed_origins:
+            raise ValueError(
+                f"allowed_origins lacks {self.local_origin}, the origin of the local web UI "
+                "(ui_port): its uploads and API calls would be refused"
+            )
         if self.max_page_size < self.page_size:
             raise ValueError(
                 f"max_page_size ({self.max_page_size}) is below page_size ({self.page_size})"
@@ -90,6 +98,10 @@ class JobsApiSettings(Settings):
                 f"({self.timeout_minutes}): a run is stuck only once Glue would have stopped it"
             )
         return self
+
+    @property
+    def local_origin(self) -> str:
+        return f"http://127.0.0.1:{self.ui_port}"
 
     @property
     def max_upload_bytes(self) -> int:

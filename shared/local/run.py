@@ -300,7 +300,7 @@ def _serve_apis(
             url = local.rest_apis.urls[api.rest_api]
             ui_url = None
             if with_ui and api.ui is not None:
-                running = web_ui.serve(web_ui.build(api.ui, progress), url)
+                running = web_ui.serve(web_ui.build(api.ui, progress), url, api.ui_port)
                 local.keep_running(running)
                 ui_url = running.url
             served.append({"application": definition.name, "api_url": url, "ui_url": ui_url})

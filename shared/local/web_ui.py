@@ -80,8 +80,18 @@ class RunningUi:
 
 def serve(dist: Path, api_url: str, port: int = 0) -> RunningUi:
     """Serve ``dist`` on 127.0.0.1 (``port`` 0: any free one), with ``/api`` forwarded to
-    ``api_url``."""
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(dist.resolve(), api_url))
+    ``api_url``.
+
+    Raises:
+        PlatformError: when ``port`` is taken.
+    """
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), _handler(dist.resolve(), api_url))
+    except OSError as error:
+        raise PlatformError(
+            f"the web UI cannot listen on 127.0.0.1:{port} ({error.strerror}): its origin is "
+            "the one its API allows; stop what listens there"
+        ) from error
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return RunningUi(f"http://127.0.0.1:{server.server_address[1]}/", server)

@@ -48,6 +48,10 @@ def bucket(ctx: DeployContext, resource: Resource, props: Properties) -> Created
         ctx.defer(lambda: s3.put_bucket_logging(Bucket=name, BucketLoggingStatus=status))
     if notifications := props.get("NotificationConfiguration"):
         put_notifications(ctx, name, notifications)
+    if cors := props.get("CorsConfiguration"):
+        s3.put_bucket_cors(
+            Bucket=name, CORSConfiguration={"CORSRules": [cors_rule(r) for r in cors["CorsRules"]]}
+        )
     if tags := props.tag_list():
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags})
     return Created(
@@ -197,3 +201,18 @@ def glue_security_configuration(
     name = props["Name"]
     ctx.client("glue").create_security_configuration(Name=name, EncryptionConfiguration=config)
     return Created(name)
+
+
+CORS_FIELDS = {
+    "AllowedMethods": "AllowedMethods",
+    "AllowedOrigins": "AllowedOrigins",
+    "AllowedHeaders": "AllowedHeaders",
+    "ExposedHeaders": "ExposeHeaders",
+    "MaxAge": "MaxAgeSeconds",
+    "Id": "ID",
+}
+"""A CORS rule's template fields, as the S3 API names them."""
+
+
+def cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    return {CORS_FIELDS[key]: value for key, value in rule.items()}
