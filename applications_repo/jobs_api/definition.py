@@ -64,7 +64,6 @@ def api_environment(naming: StageNaming, own: JobsApiSettings) -> dict[str, str]
         "UPLOAD_URL_SECONDS": str(own.upload_url_seconds),
         "DOWNLOAD_URL_SECONDS": str(own.download_url_seconds),
         "PAGE_SIZE": str(own.page_size),
-        "MAX_PAGE_SIZE": str(own.max_page_size),
         "IDEMPOTENCY_SECONDS": str(own.idempotency_hours * 3600),
         "ALLOWED_ORIGINS": json.dumps(list(own.allowed_origins)),
     }

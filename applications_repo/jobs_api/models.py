@@ -136,3 +136,23 @@ def problem_body(
     """A problem document, as the body of an error response."""
     document = Problem(title=title, status=status, detail=detail, errors=errors)
     return json.dumps(document.model_dump(exclude_none=True))
+
+
+ERRORS = {
+    400: "The page token or the page size is not one this API takes",
+    404: "No such job",
+    409: "The job is not in a state for that",
+    413: "The file is larger than the uploads allowed",
+    415: "The body is not application/json",
+    422: "The request is not valid: the fields that are wrong, and why",
+}
+"""What each error status of the API means (its body is a problem document)."""
+
+
+def responses(status: int, description: str, model: Any, *errors: int) -> dict[int, Any]:
+    """The OpenAPI responses of a route: its success, then its errors and 422."""
+    problem = {"content": {PROBLEM: {"model": Problem}}}
+    return {
+        status: {"description": description, "content": {"application/json": {"model": model}}},
+        **{code: {"description": ERRORS[code], **problem} for code in (*errors, 422)},
+    }

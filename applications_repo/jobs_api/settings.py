@@ -41,8 +41,6 @@ class JobsApiSettings(Settings):
     Spec: 001, "Output Storage: public read access", replaced by pre-signed downloads."""
     page_size: Annotated[int, Field(ge=1, le=100)] = 20
     """Jobs per page of ``GET /jobs`` when the request names no ``limit``. Spec: none."""
-    max_page_size: Annotated[int, Field(ge=1, le=1000)] = 100
-    """The largest ``limit`` a request may ask for. Spec: none."""
     throttle_rate: Annotated[float, Field(gt=0, le=10_000)] = 50.0
     """Requests a second the usage plan lets through, on average. Spec: none."""
     throttle_burst: Annotated[int, Field(ge=1, le=5000)] = 100
@@ -87,10 +85,6 @@ class JobsApiSettings(Settings):
             raise ValueError(
                 f"allowed_origins lacks {self.local_origin}, the origin of the local web UI "
                 "(ui_port): its uploads and API calls would be refused"
-            )
-        if self.max_page_size < self.page_size:
-            raise ValueError(
-                f"max_page_size ({self.max_page_size}) is below page_size ({self.page_size})"
             )
         if self.stuck_after_minutes <= self.timeout_minutes:
             raise ValueError(

@@ -211,11 +211,9 @@ def run_locally(
         else:
             out(local.coverage.line())
         for served in _serve_apis(local, apps, with_ui=keep, progress=progress):
-            if as_json:
-                print(json.dumps(served), file=stream, flush=True)
-            else:
-                ui = f", its web UI at {served['ui_url']}" if served["ui_url"] else ""
-                out(f"{served['application']}: API at {served['api_url']}{ui}")
+            ui = f", its web UI at {served['ui_url']}" if served["ui_url"] else ""
+            line = f"{served['application']}: API at {served['api_url']}{ui}"
+            print(json.dumps(served), file=stream, flush=True) if as_json else out(line)
         uploads, runs = _feed(local, files, apps)
         rows = summary(local, uploads, runs)
         dead = local.dead_letters()
@@ -226,6 +224,8 @@ def run_locally(
             for row in rows:
                 print(json.dumps(row.to_json(), ensure_ascii=False), file=stream, flush=True)
             print(json.dumps({"snapshot": relative(snapshot)}), file=stream, flush=True)
+            if keep:
+                _wait_for_interrupt(out)
             return 1 if failed else 0
         out("")
         out(render_table(rows))

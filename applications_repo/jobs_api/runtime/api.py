@@ -55,6 +55,7 @@ from applications_repo.jobs_api.models import (
     UploadRequest,
     UploadTicket,
     problem_body,
+    responses,
 )
 from applications_repo.parquet_to_json.starting import (
     STARTED,
@@ -66,6 +67,8 @@ from applications_repo.parquet_to_json.starting import (
 )
 
 SERVICE = "jobs-api"
+MAX_PAGE_SIZE = 100
+"""The most jobs one page holds (a ``limit`` above is a 422)."""
 TITLE = "jobs-api"
 VERSION = "1.0.0"
 DESCRIPTION = (
@@ -162,7 +165,11 @@ def _conflict(job_id: str, wanted: str) -> ProblemError:
     )
 
 
-@app.post("/upload", summary="Create a job and get a pre-signed POST for its file")
+@app.post(
+    "/upload",
+    summary="Create a job and get a pre-signed POST for its file",
+    responses=responses(201, "The job, UPLOADING, and how to upload", UploadTicket, 413, 415),
+)
 def create_upload(request: UploadRequest) -> Response[UploadTicket]:
     limit = _setting("MAX_UPLOAD_BYTES")
     if request.size_bytes > limit:
@@ -201,7 +208,11 @@ def create_upload(request: UploadRequest) -> Response[UploadTicket]:
     return Response(201, "application/json", ticket, headers={"Location": f"/job-status/{job_id}"})
 
 
-@app.post("/trigger-job", summary="Start the conversion of an uploaded job")
+@app.post(
+    "/trigger-job",
+    summary="Start the conversion of an uploaded job",
+    responses=responses(202, "The job, PENDING: its conversion started", Job, 404, 409, 415),
+)
 def trigger_job(
     request: TriggerRequest,
     idempotency_key: Annotated[
@@ -272,12 +283,18 @@ def _start_request(request: dict[str, str]) -> dict[str, Any]:
     return plain(_start(request["jobId"]))
 
 
-@app.get("/job-status/<jobId>", summary="A job's status")
+@app.get(
+    "/job-status/<jobId>", summary="A job's status", responses=responses(200, "The job", Job, 404)
+)
 def job_status(job_id: Annotated[str, Path(alias="jobId", max_length=64)]) -> Job:
     return Job.of(_job(job_id))
 
 
-@app.get("/download/<jobId>", summary="A short-lived pre-signed GET of a job's JSON")
+@app.get(
+    "/download/<jobId>",
+    summary="A short-lived pre-signed GET of a job's JSON",
+    responses=responses(200, "Where to GET the JSON Lines", Download, 404, 409),
+)
 def download(job_id: Annotated[str, Path(alias="jobId", max_length=64)]) -> Download:
     item = _job(job_id)
     if item["processing_status"] != JobStatus.SUCCEEDED:
@@ -298,17 +315,20 @@ def download(job_id: Annotated[str, Path(alias="jobId", max_length=64)]) -> Down
     return Download(url=url, expiresInSeconds=seconds, filename=name)
 
 
-@app.get("/jobs", summary="A page of jobs, newest first, optionally of one status")
+@app.get(
+    "/jobs",
+    summary="A page of jobs, newest first, optionally of one status",
+    responses=responses(200, "A page of jobs", JobPage, 400),
+)
 def list_jobs(
     status: Annotated[JobStatus | None, Query(description="Only jobs in this status.")] = None,
-    limit: Annotated[int | None, Query(ge=1, le=1000, description="Jobs per page.")] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=MAX_PAGE_SIZE, description="Jobs per page.")
+    ] = None,
     next_token: Annotated[
         str | None, Query(alias="next", max_length=2048, description="From a previous page.")
     ] = None,
 ) -> JobPage:
-    largest = _setting("MAX_PAGE_SIZE")
-    if limit is not None and limit > largest:
-        raise ProblemError(400, "Page too large", f"limit is {limit}; at most {largest}")
     try:
         page = _table().page(status, limit or _setting("PAGE_SIZE"), next_token)
     except BadCursorError as error:
@@ -316,14 +336,22 @@ def list_jobs(
     return JobPage(jobs=[Job.of(item) for item in page.items], next=page.next)
 
 
-@app.post("/jobs/<jobId>/cancel", summary="Cancel a job that has not started converting")
+@app.post(
+    "/jobs/<jobId>/cancel",
+    summary="Cancel a job that has not started converting",
+    responses=responses(200, "The job, CANCELLED", Job, 404, 409),
+)
 def cancel_job(job_id: Annotated[str, Path(alias="jobId", max_length=64)]) -> Job:
     if not _table().cancel(job_id, SERVICE):
         raise _conflict(job_id, "only an UPLOADING, UPLOADED or PENDING job can be cancelled")
     return Job.of(_job(job_id))
 
 
-@app.post("/jobs/<jobId>/retry", summary="Convert a failed or cancelled job again")
+@app.post(
+    "/jobs/<jobId>/retry",
+    summary="Convert a failed or cancelled job again",
+    responses=responses(202, "The job, PENDING: its conversion started again", Job, 404, 409),
+)
 def retry_job(job_id: Annotated[str, Path(alias="jobId", max_length=64)]) -> Response[Job]:
     if not _table().retry_job(job_id, SERVICE):
         raise _conflict(job_id, "only a FAILED job, or a CANCELLED one uploaded, can be retried")
@@ -366,5 +394,16 @@ def _not_found(error: NotFoundError) -> Response[str]:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Lambda entry point."""
+    """Lambda entry point: a body that is not JSON is a 415 before any route reads it."""
+    if event.get("body"):
+        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        kind = str(headers.get("content-type", "")).split(";")[0].strip().lower()
+        if kind != "application/json":
+            detail = f"the body must be application/json, not {kind or 'untyped'}"
+            return {
+                "statusCode": 415,
+                "headers": {"Content-Type": PROBLEM},
+                "body": problem_body(415, "Unsupported media type", detail),
+                "isBase64Encoded": False,
+            }
     return app.resolve(event, context)

@@ -116,6 +116,8 @@ class Stage:
         query: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Reply:
+        if body is not None and headers is None:
+            headers = {"Content-Type": "application/json"}
         event = {
             "resource": path,
             "path": path,
