@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: help prerequisites setup run test bench docs diagrams lint format synth check-infrastructure post-deploy-test clean
+.PHONY: help prerequisites setup browser run ui test bench docs diagrams lint format synth check-infrastructure post-deploy-test clean
 
 help: ## List the commands
 	@printf 'Glue data platform. Two commands do everything on a laptop:\n\n'
@@ -45,7 +45,17 @@ setup: $(BIN)/.installed $(CHECKOV_VENV)/.installed node_modules/.installed ## C
 run: setup ## Run the dev stage end to end on a local AWS (moto) and local Spark; FILE=... for yours
 	@$(BIN)/gdp run $(FILE)
 
-test: setup ## ruff, mypy, then every test (unit, Spark, CDK with cdk-nag/cfn-lint/checkov, deployability, integration) on three workers
+ui: setup ## Build jobs-api's web UI and serve it with its local API on the local stage (prints the URL; Ctrl-C stops)
+	@$(BIN)/gdp run --app jobs-api --keep
+
+CHROMIUM := /usr/bin/chromium
+
+browser: ## Install Debian's Chromium (apt) for the browser tests, if missing
+	@test -x $(CHROMIUM) || { echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+		$$(command -v sudo) apt-get install -y --no-install-recommends chromium >/dev/null \
+		|| { $$(command -v sudo) apt-get update -qq && $$(command -v sudo) apt-get install -y --no-install-recommends chromium >/dev/null; }; }
+
+test: setup browser ## ruff, mypy, then every test (unit, Spark, CDK with cdk-nag/cfn-lint/checkov, deployability, integration, the browser) on three workers
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/mypy
