@@ -18,7 +18,7 @@ from shared.application import FUNCTION_JOB_PYTHON
 from shared.assembly import SynthesizedStack
 from shared.config import PlatformConfig, StageName
 from shared.naming import AppName, PipelineNaming, StageNaming
-from shared.registry import definitions
+from shared.registry import definitions, registered
 
 PIPELINE_TYPE = "AWS::CodePipeline::Pipeline"
 APPROVAL = "Approval"
@@ -243,9 +243,14 @@ def draw_data_flow(config: PlatformConfig, stage: StageName, out: Path) -> None:
 def draw_all(
     config: PlatformConfig, stacks: dict[AppName, Sequence[SynthesizedStack]], directory: Path
 ) -> list[Path]:
-    """Both diagrams into ``directory``; their paths."""
+    """The platform's two diagrams into ``directory``, and each application's own under
+    ``directory/<application>/``; their paths."""
     directory.mkdir(parents=True, exist_ok=True)
     deployment, data_flow = directory / "deployment.png", directory / "data-flow.png"
     draw_deployment(deployment_layout(config, stacks), deployment)
     draw_data_flow(config, StageName.DEV, data_flow)
-    return [deployment, data_flow]
+    drawn = [deployment, data_flow]
+    for app in registered():
+        context = app.context(config, StageName.DEV)
+        drawn += app.diagrams(context, stacks[AppName.APPLICATIONS], directory / app.name)
+    return drawn

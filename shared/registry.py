@@ -27,9 +27,11 @@ from shared.naming import APP_STACKS, AppName, Concern, StageNaming
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
     from aws_cdk import Stack
 
+    from shared.assembly import SynthesizedStack
     from shared.stage import DeploymentStage
 
 REGISTRY = "applications_repo.registry:APPLICATIONS"
@@ -192,6 +194,13 @@ class Application(ABC):
         """What became of an object put in one of its input buckets, read from the stage
         through ``session``; ``None`` when the run its handler started tells (the default)."""
         return None
+
+    def diagrams(
+        self, context: AppContext, stacks: Sequence[SynthesizedStack], directory: Path
+    ) -> list[Path]:
+        """Draw its own diagrams into ``directory`` (``make diagrams``), from its code and the
+        applications app's synthesized ``stacks``; their paths. None by default."""
+        return []
 
     def register_commands(self, subparsers: argparse._SubParsersAction) -> None:  # noqa: B027
         """Add its ``gdp`` subcommands (none by default)."""

@@ -23,8 +23,11 @@ from shared.registry import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from aws_cdk import Stack
 
+    from shared.assembly import SynthesizedStack
     from shared.stage import DeploymentStage
 
 GDP = ".venv/bin/gdp"
@@ -207,6 +210,13 @@ class JobsApi(Application):
             failed=status is JobStatus.FAILED,
             in_flight=status in (JobStatus.PENDING, JobStatus.RUNNING),
         )
+
+    def diagrams(
+        self, context: AppContext, stacks: Sequence[SynthesizedStack], directory: Path
+    ) -> list[Path]:
+        from applications_repo.jobs_api.diagrams import draw  # noqa: PLC0415 (Graphviz)
+
+        return draw(context, stacks, directory)
 
     def register_commands(self, subparsers: argparse._SubParsersAction) -> None:
         from applications_repo.jobs_api.commands import register  # noqa: PLC0415

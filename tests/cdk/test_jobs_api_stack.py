@@ -174,3 +174,18 @@ def test_the_api_role_signs_only_the_jobs_keys(api):
     downloads = json.dumps(statement(statements, "SignDownloads")["Resource"])
     assert f"{names.input_bucket}/uploads/*" in uploads
     assert f"{names.output_bucket}/jobs/*" in downloads
+
+
+def test_the_diagrams_show_seven_steps_and_the_stack_of_each_stage(applications):
+    from applications_repo.jobs_api.diagrams import data_flow, deployed_stacks  # noqa: PLC0415
+
+    context = JOBS_API.context(applications.config, StageName.DEV)
+    names = JobsApiNames(context.naming)
+    steps = data_flow(names)
+    assert [s.number for s in steps] == list(range(1, 8))
+    assert steps[1].target == names.input_bucket
+    assert steps[4].source == names.job
+    assert deployed_stacks(context, applications.stacks) == {
+        stage: [StageNaming.of(applications.config, stage).application_stack(JOBS_API.name)]
+        for stage in StageName
+    }
