@@ -61,10 +61,11 @@ test: setup browser ## ruff, mypy, then every test (unit, Spark, CDK with cdk-na
 	@$(BIN)/mypy
 	@$(BIN)/pytest --numprocesses 3 --dist loadfile
 
-bench: setup ## Benchmark FileProcessor (DuckDB, pyarrow, naive Spark), the NDJSON batch job and parquet-to-json (SIZES="100 500 2000" REPEATS=3)
+bench: setup ## Benchmark FileProcessor (DuckDB, pyarrow, naive Spark), the NDJSON batch job, parquet-to-json and jobs-api's local API (SIZES="100 500 2000" REPEATS=3)
 	@$(BIN)/python -m benchmarks.run $(if $(SIZES),--sizes $(SIZES)) $(if $(REPEATS),--repeats $(REPEATS))
 	@$(BIN)/python -m benchmarks.ndjson $(if $(REPEATS),--repeats $(REPEATS))
 	@$(BIN)/python -m benchmarks.parquet_to_json $(if $(REPEATS),--repeats $(REPEATS))
+	@$(BIN)/python -m benchmarks.jobs_api
 
 docs: setup ## Regenerate docs/configuration.md and docs/security.md from the code
 	@$(BIN)/gdp docs
