@@ -70,12 +70,3 @@ def settings(local_stage):
 def run_polling() -> RunPolling:
     """Local runs take seconds: look often."""
     return RunPolling(timeout_seconds=300, poll_seconds=0.5)
-
-
-@pytest.fixture(scope="module")
-def jobs_api(local_stage):
-    """A client of the local stage's jobs-api (its dev auth is ``none``)."""
-    from applications_repo.jobs_api.client import JobsApiClient  # noqa: PLC0415
-    from applications_repo.jobs_api.names import JobsApiNames  # noqa: PLC0415
-
-    return JobsApiClient(local_stage.rest_apis.urls[JobsApiNames(local_stage.naming).rest_api])

@@ -1,9 +1,10 @@
 """jobs-api as its users meet it: ``gdp run --app jobs-api --keep --json`` serves the local
 API and the web UI (built from its npm project) and prints their URLs as soon as they
-listen; Debian's Chromium, driven by Playwright, clicks through upload -> convert -> status
--> download of a real Parquet file and reads the JSON it downloads, and sees a failed job's
-error; schemathesis fuzzes the local API from the committed OpenAPI document. Screenshots
-are kept under ``build/screenshots/jobs-api/``."""
+listen; the post-deploy tests run through that API; Debian's Chromium, driven by
+Playwright, clicks through upload -> convert -> status -> download of a real Parquet file
+and reads the JSON it downloads, and sees a failed job's error; schemathesis fuzzes the
+local API from the committed OpenAPI document. Screenshots are kept under
+``build/screenshots/jobs-api/``."""
 
 from __future__ import annotations
 
@@ -25,9 +26,14 @@ from playwright.sync_api import expect
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import unsupported_method
 
+from applications_repo.jobs_api.client import JobsApiClient
 from applications_repo.jobs_api.stack_api import OPENAPI
 from applications_repo.parquet_to_json.definition import SAMPLES
 from shared.config import REPOSITORY_ROOT
+from tests.post_deploy.test_jobs_api import (  # noqa: F401 (collected here as well)
+    test_an_unknown_job_is_a_404_problem,
+    test_an_uploaded_file_is_converted_and_downloads_as_json,
+)
 
 pytestmark = pytest.mark.integration
 CHROMIUM = Path("/usr/bin/chromium")
@@ -90,6 +96,12 @@ def _urls(process: subprocess.Popen, log: Path) -> dict[str, str]:
         if "api_url" in document:
             return document
     pytest.fail(f"gdp run did not serve the API in time:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def jobs_api(served) -> JobsApiClient:
+    """The post-deploy tests' client, of the local API (dev's auth is ``none``)."""
+    return JobsApiClient(served["api_url"])
 
 
 @pytest.fixture(scope="module")
