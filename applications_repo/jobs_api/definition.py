@@ -65,7 +65,7 @@ def api_environment(naming: StageNaming, own: JobsApiSettings) -> dict[str, str]
         "DOWNLOAD_URL_SECONDS": str(own.download_url_seconds),
         "PAGE_SIZE": str(own.page_size),
         "IDEMPOTENCY_SECONDS": str(own.idempotency_hours * 3600),
-        "ALLOWED_ORIGINS": json.dumps(list(own.allowed_origins)),
+        "ALLOWED_ORIGINS": json.dumps(list(own.origins)),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from applications_repo.parquet_to_json.contract import Column, Contract, Family
 from shared.config import GlueSettings, Settings
@@ -26,11 +26,12 @@ class JobsApiSettings(Settings):
     or dev stage only. Spec: 001, "No authentication (prototype environment)"; a prod
     deployment must not be a prototype."""
     allowed_origins: tuple[str, ...] = ("http://localhost:5173",)
-    """The web origins whose pages may call the API (CORS); the UI's development server is
-    the first. Spec: 001, "React frontend (local development)"."""
+    """The web origins whose pages may call the API and upload (CORS); the UI's development
+    server is the first. A local or dev stage also allows the local web UI's origin
+    (``ui_port``). Spec: 001, "React frontend (local development)"."""
     ui_port: Annotated[int, Field(ge=1024, le=65535)] = 5180
-    """The port of 127.0.0.1 where ``make ui`` and ``gdp run --keep`` serve the web UI; in a
-    local or dev stage its origin must be among ``allowed_origins``. Spec: none."""
+    """The port of 127.0.0.1 where ``make ui`` and ``gdp run --keep`` serve the web UI, an
+    allowed origin of a local or dev stage. Spec: none."""
     max_upload_mb: Annotated[int, Field(ge=1, le=5120)] = 512
     """The largest Parquet file an upload may carry (a condition of its pre-signed POST).
     Spec: none."""
@@ -81,11 +82,7 @@ class JobsApiSettings(Settings):
                 f"auth: none is accepted for a local or dev stage only, not {stage}: "
                 "set iam or api_key"
             )
-        if stage in LOCAL_STAGES and self.local_origin not in self.allowed_origins:
-            raise ValueError(
-                f"allowed_origins lacks {self.local_origin}, the origin of the local web UI "
-                "(ui_port): its uploads and API calls would be refused"
-            )
+        self._stage = stage
         if self.stuck_after_minutes <= self.timeout_minutes:
             raise ValueError(
                 f"stuck_after_minutes ({self.stuck_after_minutes}) must exceed timeout_minutes "
@@ -93,9 +90,17 @@ class JobsApiSettings(Settings):
             )
         return self
 
+    _stage: str | None = PrivateAttr(default=None)
+
     @property
     def local_origin(self) -> str:
         return f"http://127.0.0.1:{self.ui_port}"
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """``allowed_origins``, and in a local or dev stage the local web UI's."""
+        local = (self.local_origin,) if self._stage in LOCAL_STAGES else ()
+        return tuple(dict.fromkeys((*self.allowed_origins, *local)))
 
     @property
     def max_upload_bytes(self) -> int:

@@ -43,7 +43,7 @@ def buckets(stack: JobsApiStack) -> tuple[SecureBucket, SecureBucket]:
     )
     uploads.add_cors_rule(
         allowed_methods=[s3.HttpMethods.POST],
-        allowed_origins=list(own.allowed_origins),
+        allowed_origins=list(own.origins),
         allowed_headers=["*"],
         max_age=CORS_MAX_AGE_SECONDS,
     )
@@ -57,7 +57,7 @@ def buckets(stack: JobsApiStack) -> tuple[SecureBucket, SecureBucket]:
     )
     outputs.add_cors_rule(
         allowed_methods=[s3.HttpMethods.GET],
-        allowed_origins=list(own.allowed_origins),
+        allowed_origins=list(own.origins),
         allowed_headers=["*"],
         max_age=CORS_MAX_AGE_SECONDS,
     )

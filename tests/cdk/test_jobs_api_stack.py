@@ -132,7 +132,7 @@ def test_the_api_function_is_told_the_origins_and_has_its_validation_layer(api):
     function = only(template, "AWS::Lambda::Function", {"FunctionName": names.api_function})
     properties = function["Properties"]
     environment = properties["Environment"]["Variables"]
-    assert json.loads(environment["ALLOWED_ORIGINS"]) == list(own.allowed_origins)
+    assert json.loads(environment["ALLOWED_ORIGINS"]) == list(own.origins)
     assert environment["METADATA_TABLE"] == names.jobs_table
     assert properties["Timeout"] == 29
     assert len(properties["Layers"]) == 1
@@ -161,7 +161,7 @@ def test_the_buckets_are_private_with_cors_for_the_configured_origins(api):
         assert bucket["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
         [rule] = bucket["CorsConfiguration"]["CorsRules"]
         assert rule["AllowedMethods"] == [method]
-        assert rule["AllowedOrigins"] == list(own.allowed_origins)
+        assert rule["AllowedOrigins"] == list(own.origins)
     uploads = only(template, "AWS::S3::Bucket", {"BucketName": names.input_bucket})
     rules = uploads["Properties"]["LifecycleConfiguration"]["Rules"]
     assert any(r.get("ExpirationInDays") == 30 for r in rules)

@@ -74,23 +74,12 @@ VERSION = "1.0.0"
 DESCRIPTION = (
     "Upload Parquet files, convert them to JSON Lines, watch the jobs and download the JSON."
 )
+IDEMPOTENCY_ARN = "arn:{partition}:dynamodb:{region}:{account}:table/{env.IDEMPOTENCY_TABLE}"
 AWS_CALLS = (
     *records.table_calls("{env.METADATA_TABLE}"),
-    (
-        "dynamodb:GetItem",
-        "arn:{partition}:dynamodb:{region}:{account}:table/{env.IDEMPOTENCY_TABLE}",
-    ),
-    (
-        "dynamodb:PutItem",
-        "arn:{partition}:dynamodb:{region}:{account}:table/{env.IDEMPOTENCY_TABLE}",
-    ),
-    (
-        "dynamodb:UpdateItem",
-        "arn:{partition}:dynamodb:{region}:{account}:table/{env.IDEMPOTENCY_TABLE}",
-    ),
-    (
-        "dynamodb:DeleteItem",
-        "arn:{partition}:dynamodb:{region}:{account}:table/{env.IDEMPOTENCY_TABLE}",
+    *(
+        (f"dynamodb:{a}", IDEMPOTENCY_ARN)
+        for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")
     ),
     ("s3:PutObject", "arn:{partition}:s3:::{env.INPUT_BUCKET}/uploads/*"),
     ("s3:GetObject", "arn:{partition}:s3:::{env.OUTPUT_BUCKET}/jobs/*"),
