@@ -70,3 +70,13 @@ def settings(local_stage):
 def run_polling() -> RunPolling:
     """Local runs take seconds: look often."""
     return RunPolling(timeout_seconds=300, poll_seconds=0.5)
+
+
+@pytest.fixture(scope="session")
+def assemblies(tmp_path_factory, infrastructure, applications):
+    """The tests' synthesized apps as ``gdp synth --outdir`` lays them out, for
+    ``gdp run --assembly``: a subprocess deploys the same templates without synthesizing."""
+    root = tmp_path_factory.mktemp("assemblies")
+    (root / "infrastructure").symlink_to(infrastructure.outdir)
+    (root / "applications").symlink_to(applications.outdir)
+    return root

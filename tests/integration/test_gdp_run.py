@@ -1,4 +1,6 @@
-"""``gdp run FILE``, as ``make run FILE=...`` calls it, on a CSV the project has never seen."""
+"""``gdp run FILE``, as ``make run FILE=...`` calls it, on a CSV the project has never seen
+(on the tests' synthesized templates: tests/local holds ``make run``'s own synthesis to the
+pipeline's templates)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from shared.naming import StageNaming
 pytestmark = pytest.mark.integration
 
 
-def test_gdp_run_processes_a_new_file_and_ends_with_the_summary(tmp_path):
+def test_gdp_run_processes_a_new_file_and_ends_with_the_summary(tmp_path, assemblies):
     # GIVEN a CSV of a shape no sample has, one row of it malformed
     rng = random.Random(7)
     lines = ["Ticket #,Opened (UTC),Priority,Estimate h,Escalated"]
@@ -29,7 +31,15 @@ def test_gdp_run_processes_a_new_file_and_ends_with_the_summary(tmp_path):
     source.write_text("\n".join(lines) + "\n")
     # WHEN gdp run processes it
     result = subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", "run", str(source)],
+        [
+            sys.executable,
+            "-m",
+            "shared.cli.main",
+            "run",
+            "--assembly",
+            str(assemblies),
+            str(source),
+        ],
         cwd=REPOSITORY_ROOT,
         capture_output=True,
         text=True,
@@ -43,7 +53,7 @@ def test_gdp_run_processes_a_new_file_and_ends_with_the_summary(tmp_path):
     assert "dead letters  0" in result.stdout
 
 
-def test_gdp_run_for_one_application_prints_one_json_object_per_input(tmp_path):
+def test_gdp_run_for_one_application_prints_one_json_object_per_input(tmp_path, assemblies):
     # GIVEN a CSV for the file-processor application
     source = tmp_path / "tiny.csv"
     source.write_text("id,name\n1,a\n2,b\n")
@@ -57,6 +67,8 @@ def test_gdp_run_for_one_application_prints_one_json_object_per_input(tmp_path):
             "--app",
             "file-processor",
             "--json",
+            "--assembly",
+            str(assemblies),
             str(source),
         ],
         cwd=REPOSITORY_ROOT,

@@ -62,12 +62,9 @@ SCHEMA = schemathesis.openapi.from_path(
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, infrastructure, applications) -> Iterator[dict[str, str]]:
+def served(tmp_path_factory, assemblies) -> Iterator[dict[str, str]]:
     """``gdp run --app jobs-api --keep --json`` on the tests' synthesized assemblies, until
     the module ends (then Ctrl-C, as a user stops it)."""
-    assemblies = tmp_path_factory.mktemp("assemblies")
-    (assemblies / "infrastructure").symlink_to(infrastructure.outdir)
-    (assemblies / "applications").symlink_to(applications.outdir)
     command = [sys.executable, "-m", "shared.cli.main", "run", "--app", "jobs-api"]
     command += ["--keep", "--json", "--assembly", str(assemblies)]
     log = (tmp_path_factory.mktemp("gdp-run") / "stderr.log").open("w")

@@ -147,7 +147,7 @@ def test_the_glue_job_as_deployed_converts_a_file_with_spark(local_stage, names,
     assert (record["record_count"], record["rejected_count"]) == (4996, 4)
 
 
-def test_gdp_run_json_carries_each_uploads_metadata_record():
+def test_gdp_run_json_carries_each_uploads_metadata_record(assemblies):
     sample = SAMPLES / "raw-data/2024/02/15/yellow_tripdata_2023-12.parquet"
     result = subprocess.run(
         [
@@ -158,6 +158,8 @@ def test_gdp_run_json_carries_each_uploads_metadata_record():
             "--app",
             "parquet-to-json",
             "--json",
+            "--assembly",
+            str(assemblies),
             str(sample),
         ],
         cwd=REPOSITORY_ROOT,
