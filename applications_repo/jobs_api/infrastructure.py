@@ -9,7 +9,6 @@ from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
@@ -33,6 +32,7 @@ from applications_repo.jobs_api.stack_conversion import (
 )
 from applications_repo.jobs_api.stack_storage import buckets, idempotency_table, jobs_table
 from applications_repo.parquet_to_json import metadata
+from applications_repo.parquet_to_json.stack_sweeper import EVENT_MAX_AGE, Sweep, sweeper_function
 from shared.application import ObjectCreatedHandler, ServiceFunction
 from shared.bundling import lambda_bundle, locked_versions, python_layer
 from shared.constructs.functions import (
@@ -52,8 +52,6 @@ from shared.registry import AppContext
 API_MEMORY_MB = 512
 API_TIMEOUT = Duration.seconds(29)
 """API Gateway's integration timeout."""
-SWEEPER_TIMEOUT = Duration.minutes(5)
-EVENT_MAX_AGE = Duration.hours(6)
 API_PYTHON = "3.14"
 """The Python of ``LAMBDA_RUNTIME``, which the API function's layer is built for."""
 
@@ -229,59 +227,19 @@ class JobsApiStack(Stack):
         return function
 
     def _sweeper_function(self, sweeper: ServiceFunction) -> lambda_.Function:
-        n, names = self.naming, self.names
-        dead_letters = dead_letter_queue(
-            self,
-            "SweeperDeadLetterQueue",
-            sweeper.dead_letter_queue,
-            holds="the scheduled sweeps that failed after their retries",
-        )
-        role, log_group = self.role(
-            "Sweeper",
-            names.sweeper_role,
-            sweeper.function_name,
-            "starts waiting conversions and fails stuck ones",
-            [
+        sweep = Sweep(
+            role_name=self.names.sweeper_role,
+            job=self.names.job,
+            statements=[
                 self.table_statement("ManageRuns", ("GetItem", "UpdateItem", "Query")),
                 *self._start_statements(),
-                allow("ReadGlueRuns", ["glue:GetJobRun"], [n.glue_job_arn(names.job)]),
-                allow(
-                    "SendFailedRunsToDeadLetterQueue",
-                    ["sqs:SendMessage"],
-                    [n.queue_arn(sweeper.dead_letter_queue)],
-                ),
             ],
-        )
-        function = handler_function(
-            self,
-            "SweeperFunction",
-            sweeper,
+            schedule=self.names.sweep_schedule,
+            minutes=self.own.sweep_minutes,
             description="Starts waiting jobs-api conversions and fails stuck ones.",
-            role=role,
-            log_group=log_group,
-            dead_letters=dead_letters,
             modules=FUNCTION_MODULES,
-            timeout=SWEEPER_TIMEOUT,
-            max_event_age=EVENT_MAX_AGE,
         )
-        minutes = self.own.sweep_minutes
-        rule = events.Rule(
-            self,
-            "SweepSchedule",
-            rule_name=names.sweep_schedule,
-            description=f"Every {minutes} minutes, {sweeper.function_name} sweeps.",
-            schedule=events.Schedule.rate(Duration.minutes(minutes)),
-        )
-        rule.add_target(
-            targets.LambdaFunction(
-                function,
-                event=events.RuleTargetInput.from_object({"action": "sweep"}),
-                dead_letter_queue=dead_letters,
-                retry_attempts=2,
-                max_event_age=EVENT_MAX_AGE,
-            )
-        )
-        return function
+        return sweeper_function(self, self.naming, sweeper, sweep, self.role)
 
     def role(
         self,

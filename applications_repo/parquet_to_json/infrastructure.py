@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
@@ -18,6 +17,7 @@ from applications_repo.parquet_to_json.definition import FUNCTION_MODULES, defin
 from applications_repo.parquet_to_json.names import ParquetToJsonNames
 from applications_repo.parquet_to_json.settings import ParquetToJsonSettings
 from applications_repo.parquet_to_json.stack_storage import buckets, metadata_table
+from applications_repo.parquet_to_json.stack_sweeper import EVENT_MAX_AGE, Sweep, sweeper_function
 from applications_repo.parquet_to_json.uploads import OUTPUT_PREFIX
 from shared import metrics
 from shared.application import FunctionJob, ObjectCreatedHandler, ServiceFunction
@@ -36,8 +36,6 @@ from shared.naming import QUARANTINE_PREFIX, TEST_PREFIX
 from shared.registry import AppContext
 
 ORCHESTRATOR_MEMORY_MB = 256
-SWEEPER_TIMEOUT = Duration.minutes(5)
-EVENT_MAX_AGE = Duration.hours(6)
 
 
 class ParquetToJsonStack(Stack):
@@ -152,59 +150,19 @@ class ParquetToJsonStack(Stack):
         return function
 
     def _sweeper_function(self, sweeper: ServiceFunction) -> lambda_.Function:
-        n, names = self.naming, self.names
-        dead_letters = dead_letter_queue(
-            self,
-            "SweeperDeadLetterQueue",
-            sweeper.dead_letter_queue,
-            holds="the scheduled sweeps that failed after their retries",
-        )
-        role, log_group = self._role(
-            "Sweeper",
-            names.sweeper_role,
-            sweeper.function_name,
-            "starts waiting runs and fails stuck ones",
-            [
+        sweep = Sweep(
+            role_name=self.names.sweeper_role,
+            job=self.names.job,
+            statements=[
                 self._table_statement("ManageRuns", ("GetItem", "UpdateItem", "Query")),
                 *self._start_statements(),
-                allow("ReadGlueRuns", ["glue:GetJobRun"], [n.glue_job_arn(names.job)]),
-                allow(
-                    "SendFailedRunsToDeadLetterQueue",
-                    ["sqs:SendMessage"],
-                    [n.queue_arn(sweeper.dead_letter_queue)],
-                ),
             ],
-        )
-        function = handler_function(
-            self,
-            "SweeperFunction",
-            sweeper,
+            schedule=self.names.sweep_schedule,
+            minutes=self.own.sweep_minutes,
             description="Starts waiting parquet-to-json runs, fails stuck ones, serves gdp p2j.",
-            role=role,
-            log_group=log_group,
-            dead_letters=dead_letters,
             modules=FUNCTION_MODULES,
-            timeout=SWEEPER_TIMEOUT,
-            max_event_age=EVENT_MAX_AGE,
         )
-        minutes = self.own.sweep_minutes
-        rule = events.Rule(
-            self,
-            "SweepSchedule",
-            rule_name=names.sweep_schedule,
-            description=f"Every {minutes} minutes, {sweeper.function_name} sweeps.",
-            schedule=events.Schedule.rate(Duration.minutes(minutes)),
-        )
-        rule.add_target(
-            targets.LambdaFunction(
-                function,
-                event=events.RuleTargetInput.from_object({"action": "sweep"}),
-                dead_letter_queue=dead_letters,
-                retry_attempts=2,
-                max_event_age=EVENT_MAX_AGE,
-            )
-        )
-        return function
+        return sweeper_function(self, self.naming, sweeper, sweep, self._role)
 
     def _conversion_statements(self) -> tuple[list[iam.PolicyStatement], list[str]]:
         """What a conversion does, on Glue or on the function; with its wildcard resources."""
