@@ -63,3 +63,12 @@ def test_auth_none_is_accepted_in_dev_and_the_default_is_iam():
 
     assert JOBS_API.context(config, "dev").app.auth == "none"
     assert JOBS_API.context(config, "prod").app.auth == "iam"
+
+
+def test_a_dev_stage_allows_the_local_web_uis_origin_and_prod_does_not():
+    from applications_repo.jobs_api.application import JOBS_API  # noqa: PLC0415
+
+    config = load_config(environ={})
+    dev, prod = (JOBS_API.context(config, stage).app for stage in ("dev", "prod"))
+    assert dev.origins == (*dev.allowed_origins, "http://127.0.0.1:5180")
+    assert prod.origins == prod.allowed_origins
