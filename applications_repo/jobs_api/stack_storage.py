@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Annotations, RemovalPolicy
+from aws_cdk import Annotations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 
@@ -15,6 +15,7 @@ from applications_repo.parquet_to_json import metadata
 from applications_repo.parquet_to_json.job.spark_engine import STAGING
 from shared.application import IDEMPOTENCY_EXPIRY, IDEMPOTENCY_KEY
 from shared.constructs.secure_bucket import SecureBucket
+from shared.constructs.tables import recoverable_table
 
 if TYPE_CHECKING:
     from applications_repo.jobs_api.infrastructure import JobsApiStack
@@ -71,18 +72,8 @@ def buckets(stack: JobsApiStack) -> tuple[SecureBucket, SecureBucket]:
 
 
 def _table(stack: JobsApiStack, construct_id: str, **table: Any) -> dynamodb.TableV2:
-    return dynamodb.TableV2(
-        stack,
-        construct_id,
-        billing=dynamodb.Billing.on_demand(),
-        encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-            point_in_time_recovery_enabled=True
-        ),
-        removal_policy=RemovalPolicy.RETAIN
-        if stack.context.settings.retain_data
-        else RemovalPolicy.DESTROY,
-        **table,
+    return recoverable_table(
+        stack, construct_id, retain=stack.context.settings.retain_data, **table
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import Annotations, Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -16,6 +16,7 @@ from applications_repo.medallion.checkpoints import RUN_DATE
 from applications_repo.medallion.layers import CURATED_PREFIX, STAGING_PREFIX
 from shared.compliance import acknowledge
 from shared.constructs.secure_bucket import SecureBucket
+from shared.constructs.tables import recoverable_table
 
 if TYPE_CHECKING:
     from applications_repo.medallion.infrastructure import MedallionStack
@@ -87,19 +88,12 @@ def buckets(stack: MedallionStack) -> dict[str, SecureBucket]:
 
 
 def checkpoints_table(stack: MedallionStack) -> dynamodb.TableV2:
-    return dynamodb.TableV2(
+    return recoverable_table(
         stack,
         "CheckpointsTable",
         table_name=stack.names.checkpoints_table,
         partition_key=dynamodb.Attribute(name=RUN_DATE, type=dynamodb.AttributeType.STRING),
-        billing=dynamodb.Billing.on_demand(),
-        encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-            point_in_time_recovery_enabled=True
-        ),
-        removal_policy=RemovalPolicy.RETAIN
-        if stack.context.settings.retain_data
-        else RemovalPolicy.DESTROY,
+        retain=stack.context.settings.retain_data,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import Annotations, Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -22,6 +22,7 @@ from applications_repo.ndjson_batching.tracking import (
 from shared.application import QueueHandler
 from shared.constructs.functions import dead_letter_queue, object_created
 from shared.constructs.secure_bucket import SecureBucket
+from shared.constructs.tables import recoverable_table
 from shared.naming import QUARANTINE_PREFIX
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def buckets(stack: NdjsonBatchingStack) -> tuple[SecureBucket, SecureBucket, Sec
 
 
 def tracking_table(stack: NdjsonBatchingStack) -> dynamodb.TableV2:
-    return dynamodb.TableV2(
+    return recoverable_table(
         stack,
         "TrackingTable",
         table_name=stack.names.tracking_table,
@@ -93,14 +94,7 @@ def tracking_table(stack: NdjsonBatchingStack) -> dynamodb.TableV2:
                 sort_key=dynamodb.Attribute(name=ARRIVED, type=dynamodb.AttributeType.NUMBER),
             )
         ],
-        billing=dynamodb.Billing.on_demand(),
-        encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-            point_in_time_recovery_enabled=True
-        ),
-        removal_policy=RemovalPolicy.RETAIN
-        if stack.context.settings.retain_data
-        else RemovalPolicy.DESTROY,
+        retain=stack.context.settings.retain_data,
     )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Annotations, RemovalPolicy
+from aws_cdk import Annotations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 
 from applications_repo.parquet_to_json import metadata
 from applications_repo.parquet_to_json.job.spark_engine import STAGING
 from shared.constructs.secure_bucket import SecureBucket
+from shared.constructs.tables import recoverable_table
 from shared.naming import QUARANTINE_PREFIX
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def metadata_table(stack: ParquetToJsonStack) -> dynamodb.TableV2:
             sort_key=dynamodb.Attribute(name=metadata.CREATED, type=string),
         )
 
-    return dynamodb.TableV2(
+    return recoverable_table(
         stack,
         "MetadataTable",
         table_name=stack.names.metadata_table,
@@ -72,12 +73,5 @@ def metadata_table(stack: ParquetToJsonStack) -> dynamodb.TableV2:
             index(metadata.STATUS_INDEX, metadata.STATUS),
             index(metadata.SOURCE_INDEX, metadata.SOURCE),
         ],
-        billing=dynamodb.Billing.on_demand(),
-        encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-            point_in_time_recovery_enabled=True
-        ),
-        removal_policy=RemovalPolicy.RETAIN
-        if stack.context.settings.retain_data
-        else RemovalPolicy.DESTROY,
+        retain=stack.context.settings.retain_data,
     )
