@@ -55,7 +55,6 @@ class JobStatus(StrEnum):
 
 CANCELLABLE = (JobStatus.UPLOADING, JobStatus.UPLOADED, JobStatus.PENDING)
 RETRYABLE = (JobStatus.FAILED, JobStatus.CANCELLED)
-FINAL = (JobStatus.SUCCEEDED, JobStatus.REJECTED)
 
 
 class BadCursorError(ValueError):

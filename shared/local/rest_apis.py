@@ -51,7 +51,6 @@ SERVICE = "apigateway.amazonaws.com"
 ERRORS = {
     "MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token"),
     "INVALID_API_KEY": (403, "Forbidden"),
-    "ACCESS_DENIED": (403, "Forbidden"),
     "THROTTLED": (429, "Too Many Requests"),
     "REQUEST_TOO_LARGE": (413, "Request Too Large"),
     "DEFAULT_5XX": (502, "Internal server error"),
