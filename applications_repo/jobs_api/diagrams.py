@@ -14,10 +14,9 @@ from applications_repo.jobs_api.names import JobsApiNames
 from applications_repo.jobs_api.stack_api import operations
 from shared.assembly import SynthesizedStack
 from shared.config import StageName
+from shared.diagrams import GRAPH
 from shared.naming import AppName, PipelineNaming, StageNaming
 from shared.registry import AppContext
-
-GRAPH = {"fontsize": "20", "pad": "0.8", "nodesep": "0.6", "ranksep": "1.1"}
 
 
 @dataclass(frozen=True)

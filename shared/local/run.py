@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from shared.application import Definition
 from shared.config import LOCAL_RUN_ROOT, PlatformConfig, StageName
@@ -211,9 +212,7 @@ def run_locally(
         else:
             out(local.coverage.line())
         for served in _serve_apis(local, apps, with_ui=keep, progress=progress):
-            ui = f", its web UI at {served['ui_url']}" if served["ui_url"] else ""
-            line = f"{served['application']}: API at {served['api_url']}{ui}"
-            print(json.dumps(served), file=stream, flush=True) if as_json else out(line)
+            _announce(served, stream if as_json else None, out)
         uploads, runs = _feed(local, files, apps)
         rows = summary(local, uploads, runs)
         dead = local.dead_letters()
@@ -305,6 +304,15 @@ def _serve_apis(
                 ui_url = running.url
             served.append({"application": definition.name, "api_url": url, "ui_url": ui_url})
     return served
+
+
+def _announce(served: dict[str, str | None], stream: Any, out: Output) -> None:
+    """Where an API (and its UI) listens: a JSON line on ``stream``, else a line of ``out``."""
+    if stream is not None:
+        print(json.dumps(served), file=stream, flush=True)
+        return
+    ui = f", its web UI at {served['ui_url']}" if served["ui_url"] else ""
+    out(f"{served['application']}: API at {served['api_url']}{ui}")
 
 
 def _wait_for_interrupt(out: Output) -> None:
