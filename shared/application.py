@@ -345,6 +345,18 @@ class Definition:
         return tuple(dict.fromkeys(buckets))
 
     @property
+    def dead_letter_queues(self) -> tuple[str, ...]:
+        """Every dead-letter queue of its handlers, functions and function jobs, each once."""
+        owners: list[Any] = [
+            *self.handlers,
+            *self.queue_handlers,
+            *self.job_state_handlers,
+            *self.functions,
+            *self.function_jobs,
+        ]
+        return tuple(dict.fromkeys(owner.dead_letter_queue for owner in owners))
+
+    @property
     def alarmed_functions(self) -> tuple[tuple[str, str], ...]:
         """``(function, dead-letter queue)`` of every function its handlers and its own
         functions run on (the monitoring alarms on their errors and dead letters)."""

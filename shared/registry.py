@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from aws_cdk import Stack
 
     from shared.assembly import SynthesizedStack
+    from shared.chaos.workload import ChaosWorkload
     from shared.stage import DeploymentStage
 
 REGISTRY = "applications_repo.registry:APPLICATIONS"
@@ -194,6 +195,11 @@ class Application(ABC):
         """What became of an object put in one of its input buckets, read from the stage
         through ``session``; ``None`` when the run its handler started tells (the default)."""
         return None
+
+    def chaos(self, context: AppContext) -> Sequence[ChaosWorkload]:
+        """Its inputs for the chaos run (``gdp chaos``), each kind with its recovery and its
+        audit; none by default."""
+        return ()
 
     def diagrams(
         self, context: AppContext, stacks: Sequence[SynthesizedStack], directory: Path

@@ -18,6 +18,7 @@ from shared.registry import AppContext, Application, DeclaredName, RatioAlarm, W
 if TYPE_CHECKING:
     from aws_cdk import Stack
 
+    from shared.chaos.workload import ChaosWorkload
     from shared.stage import DeploymentStage
 
 GDP = ".venv/bin/gdp"
@@ -111,6 +112,11 @@ class FileProcessor(Application):
                 f"aws glue get-job-runs --job-name {names.job} --max-items 10",
             ),
         )
+
+    def chaos(self, context: AppContext) -> Sequence[ChaosWorkload]:
+        from applications_repo.file_processor.chaos import CsvFiles  # noqa: PLC0415
+
+        return (CsvFiles(context, self.definition(context)),)
 
     def register_commands(self, subparsers: argparse._SubParsersAction) -> None:
         from applications_repo.file_processor.commands import register  # noqa: PLC0415

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from aws_cdk import Stack
 
     from shared.assembly import SynthesizedStack
+    from shared.chaos.workload import ChaosWorkload
     from shared.stage import DeploymentStage
 
 GDP = ".venv/bin/gdp"
@@ -175,8 +176,7 @@ class JobsApi(Application):
             ),
             (
                 "re-drive dead-lettered upload events",
-                "aws sqs start-message-move-task --source-arn "
-                f"{context.naming.queue_arn(names.uploads_dead_letters)}",
+                f"{GDP} redrive --stage {context.stage} {names.uploads_dead_letters}",
             ),
         )
 
@@ -217,6 +217,11 @@ class JobsApi(Application):
         from applications_repo.jobs_api.diagrams import draw  # noqa: PLC0415 (Graphviz)
 
         return draw(context, stacks, directory)
+
+    def chaos(self, context: AppContext) -> Sequence[ChaosWorkload]:
+        from applications_repo.jobs_api.chaos import ApiJobs  # noqa: PLC0415
+
+        return (ApiJobs(context, self.definition(context)),)
 
     def register_commands(self, subparsers: argparse._SubParsersAction) -> None:
         from applications_repo.jobs_api.commands import register  # noqa: PLC0415

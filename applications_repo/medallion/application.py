@@ -24,6 +24,7 @@ from shared.registry import (
 if TYPE_CHECKING:
     from aws_cdk import Stack
 
+    from shared.chaos.workload import ChaosWorkload
     from shared.stage import DeploymentStage
 
 GDP = ".venv/bin/gdp"
@@ -179,6 +180,11 @@ class Medallion(Application):
                 f"aws glue start-job-run --job-name {names.compaction_job}",
             ),
         )
+
+    def chaos(self, context: AppContext) -> Sequence[ChaosWorkload]:
+        from applications_repo.medallion.chaos import DailyExecutions  # noqa: PLC0415
+
+        return (DailyExecutions(context, self.definition(context)),)
 
     def register_commands(self, subparsers: argparse._SubParsersAction) -> None:
         from applications_repo.medallion.commands import register  # noqa: PLC0415

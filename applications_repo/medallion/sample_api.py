@@ -5,7 +5,8 @@ serves it (``Definition.local_services``) and the tests drive it.
 ``{"data": [...], "next_cursor": C | null}``: the date's orders, generated from the date (the
 same every time), a few of them broken the ways real feeds are (a missing customer, a
 negative amount, an unparseable time, a made-up currency) and a few updated twice. It
-rate-limits (429 with ``Retry-After``) and fails on request (``inject``).
+rate-limits (429 with ``Retry-After``), fails on request (``inject``), and under a chaos run
+(``shared.local.faults``) answers bursts of 429s and 5xx at seeded points.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from urllib.parse import parse_qs, urlparse
 
 from applications_repo.medallion.api_client import API_KEY_HEADER, ORDERS_PATH
 from applications_repo.medallion.contract import NEXT_CURSOR_FIELD, RECORDS_FIELD, STATUSES
+from shared.local import faults as chaos
 
 ORDERS_PER_DAY = 230
 CURRENCIES = ("USD", "EUR", "GBP")
@@ -32,6 +34,13 @@ BROKEN_EVERY = {"customer_id": 37, "amount": 53, "created_at": 71, "currency": 9
 """Every n-th order of a day has this field broken."""
 UPDATED_EVERY = 41
 """Every n-th order appears once more, updated an hour later (a duplicate of its key)."""
+BURST = (2, 4)
+"""A chaos run's bursts: this many failed answers in a row to one page."""
+SERVER_ERRORS = (
+    HTTPStatus.INTERNAL_SERVER_ERROR,
+    HTTPStatus.BAD_GATEWAY,
+    HTTPStatus.SERVICE_UNAVAILABLE,
+)
 
 
 def orders_of(day: date) -> list[dict[str, Any]]:
@@ -129,6 +138,10 @@ class SampleApi:
         with self._lock:
             self.faults.page_faults.setdefault((run_date, cursor), deque()).extend(statuses)
 
+    def _chaos_burst(self, page: tuple[str, str]) -> None:
+        if statuses := _chaos_statuses(page):
+            self.faults.page_faults.setdefault(page, deque()).extend(statuses)
+
     def answer(self, path: str, key: str | None) -> tuple[int, dict[str, str], Any]:
         """The status, headers and JSON body of one request."""
         url = urlparse(path)
@@ -141,6 +154,8 @@ class SampleApi:
             self._recent.append(now)
             limit = self.faults.requests_per_second
             fault = self.faults.pending.popleft() if self.faults.pending else None
+            if fault is None and not self.faults.page_faults.get(page):
+                self._chaos_burst(page)
             if fault is None and self.faults.page_faults.get(page):
                 fault = self.faults.page_faults[page].popleft()
             if fault is None and page[0] in self.faults.failing_dates:
@@ -169,6 +184,18 @@ class SampleApi:
         following = offset + limit_records
         next_cursor = str(following) if following < len(orders) else None
         return HTTPStatus.OK, {}, {RECORDS_FIELD: records, NEXT_CURSOR_FIELD: next_cursor}
+
+
+def _chaos_statuses(page: tuple[str, str]) -> list[int]:
+    """Under a chaos run, the burst of failures that starts at this request of a page."""
+    key = f"orders {page[0]} {page[1]}"
+    if chaos.decide(chaos.Fault.API_THROTTLED, key):
+        return [HTTPStatus.TOO_MANY_REQUESTS] * chaos.draw(chaos.Fault.API_THROTTLED, key, *BURST)
+    if chaos.decide(chaos.Fault.API_FAILING, key):
+        length = chaos.draw(chaos.Fault.API_FAILING, key, *BURST)
+        first = chaos.draw(chaos.Fault.API_FAILING, f"{key} status", 0, len(SERVER_ERRORS) - 1)
+        return [SERVER_ERRORS[(first + n) % len(SERVER_ERRORS)] for n in range(length)]
+    return []
 
 
 def _handler(api: SampleApi) -> type[BaseHTTPRequestHandler]:

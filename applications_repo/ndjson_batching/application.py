@@ -26,6 +26,7 @@ from shared.registry import (
 if TYPE_CHECKING:
     from aws_cdk import Stack
 
+    from shared.chaos.workload import ChaosWorkload
     from shared.stage import DeploymentStage
 
 GDP = ".venv/bin/gdp"
@@ -219,6 +220,11 @@ class NdjsonBatching(Application):
             failed=status is FileStatus.FAILED,
             in_flight=status in IN_FLIGHT,
         )
+
+    def chaos(self, context: AppContext) -> Sequence[ChaosWorkload]:
+        from applications_repo.ndjson_batching.chaos import NdjsonFiles  # noqa: PLC0415
+
+        return (NdjsonFiles(context, self.definition(context)),)
 
     def register_commands(self, subparsers: argparse._SubParsersAction) -> None:
         from applications_repo.ndjson_batching.commands import register  # noqa: PLC0415

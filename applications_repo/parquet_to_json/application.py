@@ -26,6 +26,7 @@ from shared.registry import (
 if TYPE_CHECKING:
     from aws_cdk import Stack
 
+    from shared.chaos.workload import ChaosWorkload
     from shared.stage import DeploymentStage
 
 GDP = ".venv/bin/gdp"
@@ -174,8 +175,7 @@ class ParquetToJson(Application):
             ),
             (
                 "re-drive dead-lettered upload events",
-                "aws sqs start-message-move-task --source-arn "
-                f"{context.naming.queue_arn(names.orchestrator_dead_letters)}",
+                f"{GDP} redrive --stage {stage} {names.orchestrator_dead_letters}",
             ),
         )
 
@@ -230,6 +230,11 @@ class ParquetToJson(Application):
             failed=status is Status.FAILED,
             in_flight=status in IN_FLIGHT,
         )
+
+    def chaos(self, context: AppContext) -> Sequence[ChaosWorkload]:
+        from applications_repo.parquet_to_json.chaos import ParquetFiles  # noqa: PLC0415
+
+        return (ParquetFiles(context, self.definition(context)),)
 
     def register_commands(self, subparsers: argparse._SubParsersAction) -> None:
         from applications_repo.parquet_to_json.commands import register  # noqa: PLC0415

@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from shared.cli import (
     apps_command,
     bootstrap_commands,
+    chaos_command,
     config_commands,
     docs_command,
     infrastructure_command,
     query_command,
+    redrive_command,
     run_command,
     runbook_command,
     synth_command,
@@ -26,11 +28,13 @@ from shared.registry import registered
 BUILT_IN = (
     apps_command,
     run_command,
+    chaos_command,
     query_command,
     config_commands,
     synth_command,
     bootstrap_commands,
     infrastructure_command,
+    redrive_command,
     runbook_command,
     docs_command,
 )

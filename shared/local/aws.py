@@ -4,7 +4,8 @@ Starting it points every boto3 client of the process at it (``AWS_ENDPOINT_URL``
 credentials, the stage's account and region); stopping it restores the environment. Two things
 AWS Glue does and moto does not are added while it runs: job run queuing (runs beyond a job's
 concurrency wait instead of failing) and the run fields a finished run reports (error message,
-execution time).
+execution time). Under a chaos run (``shared.local.faults``) it refuses Glue runs, throttles
+DynamoDB writes and fails S3 requests now and then, as AWS sometimes does.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from typing import Any
 import boto3
 import requests
 from moto.awslambda import models as lambda_models
+from moto.dynamodb import exceptions as dynamodb_exceptions
 from moto.dynamodb import models as dynamodb_models
+from moto.glue import exceptions as glue_exceptions
 from moto.glue import models as glue_models
 from moto.iam.access_control import PermissionResult
 from moto.moto_api import state_manager
@@ -29,6 +32,7 @@ from moto.server import ThreadedMotoServer
 
 from shared.clock import ORIGIN_VARIABLE, SPEED_VARIABLE
 from shared.deployability.iam_policy import Decision, Principal, Request, evaluate
+from shared.local import faults
 from shared.local.clock import LocalClock
 from shared.naming import StageNaming
 
@@ -95,6 +99,9 @@ class LocalAws:
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
             self._saved_environment[name] = os.environ.pop(name, None)
         self._server.start()
+        served = self._server._server
+        assert served is not None
+        served.app = _transient_s3_failures(served.app)
         # moto's backends live in this process: start from an empty account every time.
         requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
         _install_emulation()
@@ -193,16 +200,62 @@ TABLE_WRITES = (
 _table_writes = threading.Lock()
 
 
+class ThroughputExceeded(dynamodb_exceptions.DynamodbException):
+    """DynamoDB's throttling error (the SDKs retry it with back-off)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            dynamodb_exceptions.ERROR_TYPE_PREFIX + "ProvisionedThroughputExceededException",
+            "The level of configured provisioned throughput for the table was exceeded.",
+        )
+
+
 def _one_at_a_time(write: Any) -> Any:
     """A DynamoDB write that takes turns with the others. moto checks a write's condition and
     then writes, with nothing in between held: two requests at once can both pass one
     condition. DynamoDB's conditional writes are atomic; the local stage's are too."""
 
-    def atomic(*args: Any, **kwargs: Any) -> Any:
+    def atomic(backend: Any, table_name: Any = "", *args: Any, **kwargs: Any) -> Any:
+        plan = faults.active()
+        if plan is not None and faults.decide(
+            faults.Fault.DYNAMODB_THROTTLED,
+            faults.stable_key(write.__name__, table_name, args, kwargs),
+        ):
+            raise ThroughputExceeded()
         with _table_writes:
-            return write(*args, **kwargs)
+            try:
+                return write(backend, table_name, *args, **kwargs)
+            except (
+                dynamodb_exceptions.ConditionalCheckFailed,
+                dynamodb_exceptions.TransactionCanceledException,
+            ):
+                if plan is not None:
+                    plan.observe(faults.OBSERVED_RACES)
+                raise
 
     return atomic
+
+
+SLOW_DOWN = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+    b"<Message>Please reduce your request rate.</Message></Error>"
+)
+
+
+def _transient_s3_failures(app: Any) -> Any:
+    """moto's WSGI app, answering an S3 request now and then with 503 SlowDown under a chaos
+    run (the SDKs retry it), as S3 does under load."""
+
+    def serve(environ: dict[str, Any], start_response: Any) -> Any:
+        signed = environ.get("HTTP_AUTHORIZATION", "") + environ.get("QUERY_STRING", "")
+        if "/s3/aws4_request" in signed or "%2Fs3%2Faws4_request" in signed:
+            request = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+            if faults.decide(faults.Fault.S3_TRANSIENT, request):
+                start_response("503 Slow Down", [("Content-Type", "application/xml")])
+                return [SLOW_DOWN]
+        return app(environ, start_response)
+
+    return serve
 
 
 def _remove_emulation() -> None:
@@ -235,6 +288,10 @@ def _start_job_run_with_queuing(job: Any, **arguments: Any) -> str:
     """StartJobRun as Glue does it when the job queues runs: past the concurrency limit the
     run waits (WAITING) instead of failing with ConcurrentRunsExceededException."""
     start = _originals["start_job_run"]
+    if faults.decide(faults.Fault.GLUE_REFUSED, faults.stable_key(job.name, arguments)):
+        raise glue_exceptions.ConcurrentRunsExceededException(
+            f"Concurrent runs exceeded for {job.name} (an injected fault)"
+        )
     if not getattr(job, QUEUING_ATTRIBUTE, False):
         return start(job, **arguments)
     with _lock:

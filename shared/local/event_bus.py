@@ -13,7 +13,9 @@ own hooks, so that whoever writes (a handler, a test, ``aws s3 cp``) the same th
 - the local Glue executor publishes each run's "Glue Job State Change".
 A Lambda target is invoked only when the function's resource policy lets
 ``events.amazonaws.com`` invoke it for that rule, as in AWS; otherwise the event goes to the
-target's dead-letter queue with the error.
+target's dead-letter queue with the error. Under a chaos run (``shared.local.faults``) an
+event is delivered twice, late, or behind the events published after it, as EventBridge's
+at-least-once delivery allows.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import queue
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -31,7 +34,9 @@ from moto.events import models as events_models
 from moto.events.models import EventPattern
 from moto.s3 import notifications as s3_notifications
 
+from shared.local import faults
 from shared.local.aws import Patches
+from shared.local.clock import LocalClock
 from shared.local.events import s3_event
 from shared.local.functions import LocalFunctions
 from shared.local.targets import Targets, UnsupportedTargetError, service_of
@@ -40,6 +45,10 @@ EVENTS_PRINCIPAL = "events.amazonaws.com"
 S3_PRINCIPAL = "s3.amazonaws.com"
 S3_EVENTS_SENT = ("s3:ObjectCreated:", "s3:ObjectRemoved:")
 DEFAULT_BUS = "default"
+LATE_SECONDS = (30, 300)
+"""An event delivered late arrives between half a minute and five minutes (local clock)."""
+TWICE_AFTER_SECONDS = (1, 60)
+"""The second delivery of an event delivered twice follows the first after this long."""
 _PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
 
 Progress = Callable[[str], None]
@@ -67,17 +76,20 @@ class LocalEventBridge:
         *,
         account: str,
         region: str,
+        clock: LocalClock | None = None,
         progress: Progress = lambda line: None,
     ) -> None:
         self.events = session.client("events")
+        self.clock = clock or LocalClock()
         self.functions, self.targets = functions, targets
         self.account, self.region, self.progress = account, region, progress
         self.deliveries: list[RuleDelivery] = []
         self.published: list[dict[str, Any]] = []
-        self._queue: queue.Queue[tuple[dict[str, Any], str | None] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[dict[str, Any], str | None, bool] | None] = queue.Queue()
         self._busy = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._timers: list[threading.Thread] = []
         self._patches = Patches()
 
     def start(self) -> LocalEventBridge:
@@ -108,6 +120,8 @@ class LocalEventBridge:
         return self
 
     def stop(self) -> None:
+        for timer in list(self._timers):
+            timer.join()
         self._queue.put(None)
         if self._thread:
             self._thread.join()
@@ -121,7 +135,7 @@ class LocalEventBridge:
         """Put ``event`` on the bus (for ``rule`` only: it matched already)."""
         with self._lock:
             self._busy += 1
-        self._queue.put((event, rule))
+        self._queue.put((event, rule, False))
 
     def fire(self, rule_name: str) -> None:
         """A schedule rule's "Scheduled Event", now."""
@@ -140,14 +154,44 @@ class LocalEventBridge:
 
     def _loop(self) -> None:
         while (item := self._queue.get()) is not None:
-            event, only = item
+            event, only, replayed = item
             try:
-                self._dispatch(event, only)
+                if replayed or not self._misdelivered(event, only):
+                    self._dispatch(event, only)
             except Exception as error:  # the runtime's own failure: shown, never swallowed
                 self.progress(f"local EventBridge: {type(error).__name__}: {error}")
             finally:
                 with self._lock:
                     self._busy -= 1
+
+    def _misdelivered(self, event: dict[str, Any], only: str | None) -> bool:
+        """Under a chaos run: put the event back late or behind the others (``True``: not
+        delivered now), or deliver it now and once more a little later."""
+        key = faults.stable_key(event, only)
+        if faults.decide(faults.Fault.EVENT_LATE, key):
+            self._replay(event, only, faults.draw(faults.Fault.EVENT_LATE, key, *LATE_SECONDS))
+            return True
+        if faults.decide(faults.Fault.EVENT_REORDERED, key):
+            self._replay(event, only, 0)
+            return True
+        if faults.decide(faults.Fault.EVENT_TWICE, key):
+            delay = faults.draw(faults.Fault.EVENT_TWICE, key, *TWICE_AFTER_SECONDS)
+            self._replay(event, only, delay)
+        return False
+
+    def _replay(self, event: dict[str, Any], only: str | None, aws_seconds: float) -> None:
+        """Publish ``event`` again after ``aws_seconds``, past the fault decisions (behind
+        every event queued meanwhile)."""
+        with self._lock:
+            self._busy += 1
+
+        def later() -> None:
+            time.sleep(self.clock.seconds(aws_seconds))
+            self._queue.put((event, only, True))
+
+        timer = threading.Thread(target=later, name="eventbridge-replay", daemon=True)
+        self._timers.append(timer)
+        timer.start()
 
     def _dispatch(self, event: dict[str, Any], only: str | None) -> None:
         self.published.append(event)

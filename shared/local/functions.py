@@ -11,6 +11,10 @@ invokes them.
   ``OnFailure`` (Lambda's invocation record) or else the dead-letter queue (the event itself).
 - A handler still running at the function's ``Timeout`` fails the invocation ("Task timed
   out"); what it did until then stays done, as in AWS (the thread finishes in the background).
+- A throttled asynchronous invocation is retried without spending an attempt, until the
+  event's maximum age, as Lambda retries throttles; a throttled synchronous one fails.
+- Under a chaos run (``shared.local.faults``) invocations raise, time out mid-way, are
+  throttled, or run twice at once (a race on the handler's conditional writes).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from moto.awslambda import exceptions as lambda_exceptions
 from moto.awslambda import models as lambda_models
 
 from shared.deployability.iam_policy import Principal, Request, evaluate
+from shared.local import faults
 from shared.local.aws import Patches
 from shared.local.clock import LocalClock
 from shared.local.function_code import (
@@ -46,8 +51,23 @@ RETRY_DELAYS_SECONDS = (60.0, 120.0)
 """Lambda's waits before the retries of an asynchronous invocation."""
 UNRESERVED_CONCURRENCY = 4
 SUCCEEDED, FAILED = "SUCCEEDED", "FAILED"
+THROTTLED = "TooManyRequestsException"
+THROTTLE_RETRY_SECONDS = 30.0
+"""Lambda's wait before retrying a throttled asynchronous invocation (it backs off from
+about a second to five minutes; the local stage waits half a minute of its clock)."""
+CUT_CALLS = (1, 4)
+"""An invocation timed out mid-way stops after between this many of its AWS calls."""
 
 Progress = Callable[[str], None]
+
+
+class TooManyRequests(lambda_exceptions.LambdaClientError):
+    """Lambda's answer to a throttled synchronous Invoke (HTTP 429)."""
+
+    code = 429
+
+    def __init__(self) -> None:
+        super().__init__(THROTTLED, "Rate Exceeded.")
 
 
 class FunctionError(RuntimeError):
@@ -166,9 +186,13 @@ class LocalFunctions:
     def invoke_async(self, name_or_arn: str, event: Any, source: str) -> Invocation:
         """Queue ``event`` for the function, as an asynchronous invocation."""
         invocation = Invocation(function_name(name_or_arn), event, source)
+        twins = [invocation]
+        if faults.decide(faults.Fault.DYNAMODB_RACE, faults.stable_key(invocation.function, event)):
+            twins.append(Invocation(invocation.function, event, f"{source} (raced)"))
         with self._lock:
-            self._pending += 1
-        self._pools[invocation.function].submit(self._async, invocation, time.monotonic())
+            self._pending += len(twins)
+        for twin in twins:
+            self._pools[twin.function].submit(self._async, twin, time.monotonic())
         return invocation
 
     def invoke_from_api(
@@ -187,6 +211,8 @@ class LocalFunctions:
             return b""
         if kind == "DryRun":
             return b""
+        if faults.decide(faults.Fault.LAMBDA_THROTTLED, faults.stable_key(name, event)):
+            raise TooManyRequests()
         try:
             result = self.invoke(name, event, source="lambda:Invoke")
         except FunctionError as error:
@@ -204,14 +230,13 @@ class LocalFunctions:
             delays = (0.0, *RETRY_DELAYS_SECONDS)[: config.max_retries + 1]
             for attempt, delay in enumerate(delays, start=1):
                 time.sleep(self.clock.seconds(delay))
-                if time.monotonic() - queued_at > self.clock.seconds(config.max_event_age):
-                    invocation.error = "EventAgeExceeded"
-                    break
                 invocation.attempts = attempt
                 try:
-                    invocation.result = self._run(invocation)
+                    invocation.result = self._run_unthrottled(invocation, config, queued_at)
                 except FunctionError as error:
                     invocation.error = str(error)
+                    if invocation.error == "EventAgeExceeded":
+                        break
                     self.progress(
                         f"{invocation.function}: attempt {attempt} failed: {invocation.error}"
                     )
@@ -232,6 +257,25 @@ class LocalFunctions:
             finally:
                 with self._lock:
                     self._pending -= 1
+
+    def _run_unthrottled(
+        self, invocation: Invocation, config: FunctionConfig, queued_at: float
+    ) -> Any:
+        """One attempt of an asynchronous invocation, retried while Lambda throttles it.
+
+        Raises:
+            FunctionError: the attempt failed, or the event outlived its maximum age
+                (``EventAgeExceeded``).
+        """
+        while True:
+            if time.monotonic() - queued_at > self.clock.seconds(config.max_event_age):
+                raise FunctionError("EventAgeExceeded")
+            try:
+                return self._run(invocation)
+            except FunctionError as error:
+                if error.error_type != THROTTLED:
+                    raise
+            time.sleep(self.clock.seconds(THROTTLE_RETRY_SECONDS))
 
     def _failed(self, config: FunctionConfig, invocation: Invocation) -> None:
         if config.on_failure:
@@ -282,6 +326,15 @@ class LocalFunctions:
     def _run_handler(self, invocation: Invocation) -> Any:
         function = self.functions[invocation.function]
         config = function.config
+        key = faults.stable_key(config.name, invocation.event)
+        if faults.decide(faults.Fault.LAMBDA_THROTTLED, key):
+            raise FunctionError("Rate Exceeded.", THROTTLED)
+        if faults.decide(faults.Fault.LAMBDA_ERROR, key):
+            raise FunctionError(
+                "RuntimeExitError: the sandbox exited (an injected fault)", "Runtime.ExitError"
+            )
+        cut = faults.decide(faults.Fault.LAMBDA_TIMEOUT, key)
+        budget = faults.draw(faults.Fault.LAMBDA_TIMEOUT, key, *CUT_CALLS) if cut else None
         log_file = self.workdir / "logs" / f"{config.name}.log"
         log_file.parent.mkdir(parents=True, exist_ok=True)
         outcome: dict[str, Any] = {}
@@ -301,7 +354,14 @@ class LocalFunctions:
                         deadline=time.monotonic() + config.timeout,
                         log_group_name=config.log_group,
                     )
-                    outcome["result"] = handler(invocation.event, context)
+                    if budget is None:
+                        outcome["result"] = handler(invocation.event, context)
+                    else:
+                        with faults.cut_after(budget):
+                            handler(invocation.event, context)
+            except faults.InvocationCut as cut_short:  # its injected timeout stopped it
+                with log_file.open("a", encoding="utf-8") as log:
+                    log.write(f"{cut_short}\n")
             except Exception as error:  # the handler's error fails the invocation
                 outcome["error"] = f"{type(error).__name__}: {error}".splitlines()[0]
                 outcome["type"] = type(error).__name__
@@ -314,7 +374,7 @@ class LocalFunctions:
         worker.start()
         started.wait()
         worker.join(config.timeout)
-        if worker.is_alive():
+        if worker.is_alive() or budget is not None:
             raise FunctionError(
                 f"Task timed out after {config.timeout:.2f} seconds", "Sandbox.Timedout"
             )

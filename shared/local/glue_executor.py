@@ -8,6 +8,8 @@ shared local SparkSession, and returns the run's ``JobReport``. Each job's
 ``MaxConcurrentRuns`` is honoured: with run queuing, runs beyond it wait and start when a slot
 frees. Every run's state, timing and error are recorded in the local AWS (GetJobRun shows
 them), its log is written to a file, and its "Glue Job State Change" event is published.
+Under a chaos run (``shared.local.faults``) a run fails before its script starts, or times
+out mid-way (its script stopped at one of its AWS calls, ``TIMEOUT`` as Glue reports it).
 """
 
 from __future__ import annotations
@@ -24,12 +26,15 @@ from pathlib import Path, PurePosixPath
 from types import ModuleType
 from typing import Any
 
+from shared.local import faults
 from shared.local.aws import RUNNING, STARTING, WAITING, LocalAws
 from shared.local.events import glue_job_state_event
 from shared.outcomes import JobReport
 
 POLL_SECONDS = 0.2
-SUCCEEDED, FAILED = "SUCCEEDED", "FAILED"
+SUCCEEDED, FAILED, TIMEOUT = "SUCCEEDED", "FAILED", "TIMEOUT"
+CUT_CALLS = (0, 6)
+"""A run timed out mid-way stops after between this many of its script's AWS calls."""
 RUNNER = "report"
 """What a job's script defines for the platform: ``report(argv) -> JobReport``."""
 MAX_PARALLEL_RUNS = 6
@@ -145,23 +150,37 @@ class LocalGlueExecutor:
         record.log_file = self.logs_dir / name / f"{record.run_id}.log"
         record.log_file.parent.mkdir(parents=True, exist_ok=True)
         self.progress(f"{name} {record.run_id[:11]} running")
+        key = faults.stable_key(name, record.arguments)
+        timed_out = False
         try:
+            if faults.decide(faults.Fault.GLUE_FAILED, key):
+                raise RuntimeError("the run's driver was lost (an injected fault)")
             job = self.aws.client("glue").get_job(JobName=name)["Job"]
             arguments = {**job.get("DefaultArguments", {}), **record.arguments}
             argv = [job["Command"]["ScriptLocation"], "--JOB_NAME", name]
             argv += ["--JOB_RUN_ID", record.run_id]
-            for key, value in arguments.items():
-                argv += [key, value]
+            for argument, value in arguments.items():
+                argv += [argument, value]
             script = self._script(name, job["Command"]["ScriptLocation"])
-            record.result = _job_report(getattr(script, RUNNER)(argv), str(script.__file__))
-            failure = _reported_failure(record.result)
+            if faults.decide(faults.Fault.GLUE_TIMEOUT, key):
+                timed_out = True
+                with faults.cut_after(faults.draw(faults.Fault.GLUE_TIMEOUT, key, *CUT_CALLS)):
+                    getattr(script, RUNNER)(argv)
+            else:
+                record.result = _job_report(getattr(script, RUNNER)(argv), str(script.__file__))
+            failure = _reported_failure(record.result) if record.result else None
+        except faults.InvocationCut as cut:
+            failure = None
+            record.log_file.write_text(f"{cut}\n", encoding="utf-8")
         except Exception as error:  # the run fails, as a Glue job whose script raises
             failure = f"{type(error).__name__}: {error}".splitlines()[0]
             record.log_file.write_text(traceback.format_exc(), encoding="utf-8")
         else:
             record.log_file.write_text(_as_json(record.result) + "\n", encoding="utf-8")
+        if timed_out:
+            failure = "Job run timed out (an injected fault stopped it mid-way)"
         record.ended = datetime.now(UTC)
-        record.state = FAILED if failure else SUCCEEDED
+        record.state = TIMEOUT if timed_out else FAILED if failure else SUCCEEDED
         record.error = failure
         run.error_message = failure
         run.execution_seconds = round(record.duration_seconds or 0)

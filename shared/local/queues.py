@@ -11,6 +11,8 @@ does.
   receives (moto does that, as SQS does).
 - Batches run at once up to the mapping's ``ScalingConfig.MaximumConcurrency`` (else the
   function's reserved concurrency, else two pollers).
+- Under a chaos run (``shared.local.faults``) a message its handler succeeded on now and then
+  comes back after its visibility timeout, as when a handler outlives it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from moto.sqs import models as sqs_models
 
+from shared.local import faults
 from shared.local.clock import LocalClock
 from shared.local.functions import FunctionError, LocalFunctions
 
@@ -194,6 +197,10 @@ class LocalEventSourceMappings:
             )
             failed = {f["itemIdentifier"] for f in failures}
         for message in batch:
+            if message["MessageId"] not in failed and faults.decide(
+                faults.Fault.SQS_REDELIVERED, faults.stable_key(mapping.function, message["Body"])
+            ):
+                failed.add(message["MessageId"])  # its handler outlived the visibility timeout
             if message["MessageId"] in failed:
                 self.sqs.change_message_visibility(
                     QueueUrl=mapping.queue_url,

@@ -22,7 +22,7 @@ from shared.config import LOCAL_RUN_ROOT, PlatformConfig, StageName
 from shared.errors import PlatformError
 from shared.local import web_ui
 from shared.local.deliveries import DEAD_LETTERED
-from shared.local.glue_executor import FAILED, RunRecord
+from shared.local.glue_executor import FAILED, TIMEOUT, RunRecord
 from shared.local.report import SummaryRow, Upload, relative, render_table, where_to_look
 from shared.local.stage import IGNORED_SAMPLE_SUFFIXES, LocalStage, selected
 from shared.local.stage_assembly import (
@@ -38,7 +38,7 @@ WORK_ROOT = LOCAL_RUN_ROOT
 ASSEMBLY_CACHE = "cdk.out"
 """Under WORK_ROOT: the stage's synthesized assemblies, by a digest of their inputs."""
 NOT_DELIVERED = "NOT DELIVERED"
-FAILED_STATES = (FAILED, NOT_DELIVERED, DEAD_LETTERED, "TIMED_OUT", "ABORTED")
+FAILED_STATES = (FAILED, NOT_DELIVERED, DEAD_LETTERED, TIMEOUT, "TIMED_OUT", "ABORTED")
 SETTLE_ROUNDS = 5
 SETTLE_PAUSE_SECONDS = 60.0
 """While inputs are still on their way once the stage is quiet (waiting for a batch's age),
@@ -125,7 +125,7 @@ def _run_row(local: LocalStage, label: str, record: RunRecord) -> SummaryRow:
     report = record.result or JobReport()
     state = record.state
     note = ""
-    if record.state == FAILED:
+    if record.state in (FAILED, TIMEOUT):
         note = f"{record.error} (log: {relative(record.log_file)})"
     elif report.status == REJECTED:
         state, note = REJECTED, f"rejected by the job: {report.error}"

@@ -178,6 +178,7 @@ class LocalStage:
             targets,
             account=n.account,
             region=n.region,
+            clock=self.clock,
             progress=self.progress,
         ).start()
         self._parts.append(self.bus)

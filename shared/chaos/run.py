@@ -1,0 +1,190 @@
+"""``gdp chaos``: every application fed at once on the local stage while the runtime injects
+faults at seeded points, then the operator's recovery, then an audit of every input.
+
+1. The dev stage is deployed from its templates (``shared.local.stage``).
+2. The inputs are split over the applications' workloads (``Application.chaos``) by weight
+   and fed, while the fault plan (``shared.local.faults``) is in force.
+3. Time passes until the stage is quiet (the settle schedules, such as sweepers, fire).
+4. The faults stop and each workload's recovery runs, as an operator runs it, until the
+   stage is quiet again.
+5. Each workload audits its inputs from what the stage holds; the run prints one line,
+   ``chaos: N inputs, faults F, processed P, rejected R, quarantined Q, dead-lettered D,
+   lost L, duplicated U``, and fails when anything is lost or duplicated.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from random import Random
+from typing import Any
+
+from shared.chaos.workload import ChaosInput, ChaosWorkload, Outcome, Verdict
+from shared.config import PlatformConfig, StageName
+from shared.local import faults
+from shared.local.clock import LocalClock
+from shared.local.faults import Fault, FaultPlan
+from shared.local.stage import LocalStage
+from shared.local.stage_assembly import StageAssembly
+from shared.registry import registered
+
+CLOCK = LocalClock(speed=600)
+"""Lambda's back-off of one and two minutes takes 0.1 and 0.2 seconds; a visibility timeout
+of five minutes, half a second."""
+RATES: Mapping[Fault, float] = {
+    Fault.GLUE_FAILED: 0.06,
+    Fault.GLUE_TIMEOUT: 0.04,
+    Fault.GLUE_REFUSED: 0.06,
+    Fault.LAMBDA_ERROR: 0.03,
+    Fault.LAMBDA_TIMEOUT: 0.03,
+    Fault.LAMBDA_THROTTLED: 0.03,
+    Fault.DYNAMODB_THROTTLED: 0.02,
+    Fault.DYNAMODB_RACE: 0.03,
+    Fault.S3_TRANSIENT: 0.005,
+    Fault.EVENT_TWICE: 0.04,
+    Fault.EVENT_LATE: 0.03,
+    Fault.EVENT_REORDERED: 0.03,
+    Fault.SQS_REDELIVERED: 0.05,
+    Fault.API_THROTTLED: 0.08,
+    Fault.API_FAILING: 0.08,
+}
+"""Each fault's probability at each occasion for it (an invocation, a run, a request)."""
+SETTLE_ROUNDS = 3
+SETTLE_PAUSE_SECONDS = 120.0
+"""After the stage goes quiet, time passes (two minutes of the local clock) and the settle
+schedules (batch shipping, sweepers) fire, this many times."""
+RECOVERY_ROUNDS = 3
+WAIT_SECONDS = 3600.0
+REPORT_FILE = "chaos-report.json"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ChaosReport:
+    """What a chaos run found."""
+
+    seed: int
+    verdicts: tuple[Verdict, ...]
+    faults: Mapping[str, Any]
+    recovery: tuple[str, ...]
+    seconds: float
+
+    @property
+    def tally(self) -> Counter[Outcome]:
+        return Counter(v.outcome for v in self.verdicts)
+
+    @property
+    def injected(self) -> int:
+        return sum(self.faults["injected"].values())
+
+    @property
+    def passed(self) -> bool:
+        return not (self.tally[Outcome.LOST] or self.tally[Outcome.DUPLICATED])
+
+    def line(self) -> str:
+        """The audit's one line."""
+        t = self.tally
+        return (
+            f"chaos: {len(self.verdicts)} inputs, faults {self.injected}, "
+            f"processed {t[Outcome.PROCESSED]}, rejected {t[Outcome.REJECTED]}, "
+            f"quarantined {t[Outcome.QUARANTINED]}, dead-lettered {t[Outcome.DEAD_LETTERED]}, "
+            f"lost {t[Outcome.LOST]}, duplicated {t[Outcome.DUPLICATED]}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        by_application: dict[str, Counter[str]] = {}
+        for verdict in self.verdicts:
+            key = f"{verdict.input.application} {verdict.input.kind}"
+            by_application.setdefault(key, Counter())[verdict.outcome.value] += 1
+        return {
+            "seed": self.seed,
+            "line": self.line(),
+            "seconds": round(self.seconds, 1),
+            "faults": self.faults,
+            "recovery": list(self.recovery),
+            "inputs": {key: dict(counts) for key, counts in by_application.items()},
+            "not_processed": [v.line() for v in self.verdicts if v.outcome != Outcome.PROCESSED],
+        }
+
+
+def split(total: int, workloads: Sequence[ChaosWorkload]) -> list[int]:
+    """``total`` inputs shared by weight, each workload within its limit, at least one each
+    (when there are as many inputs as workloads); the rest to the heaviest that has room."""
+    weights = sum(w.weight for w in workloads)
+    counts = [
+        min(max(1, total * w.weight // weights), w.limit or total) if total >= len(workloads) else 0
+        for w in workloads
+    ]
+    by_weight = sorted(range(len(workloads)), key=lambda i: -workloads[i].weight)
+    for index in by_weight:
+        room = (workloads[index].limit or total) - counts[index]
+        give = max(0, min(room, total - sum(counts)))
+        counts[index] += give
+    return counts
+
+
+def run_chaos(
+    config: PlatformConfig,
+    *,
+    seed: int,
+    inputs: int,
+    workdir: Path,
+    progress: Progress = lambda line: None,
+    rates: Mapping[Fault, float] = RATES,
+    assembly: StageAssembly | None = None,
+    assembly_cache: Path | None = None,
+) -> ChaosReport:
+    """One chaos run on the dev stage; its report (also written to ``workdir``)."""
+    started = time.monotonic()
+    plan = FaultPlan(seed, rates)
+    with LocalStage(
+        config,
+        StageName.DEV,
+        workdir=workdir,
+        progress=progress,
+        assembly=assembly,
+        clock=CLOCK,
+        assembly_cache=assembly_cache,
+    ) as local:
+        workloads = [
+            workload
+            for application in registered()
+            for workload in application.chaos(application.context(config, StageName.DEV))
+        ]
+        fed: list[tuple[ChaosWorkload, Sequence[ChaosInput]]] = []
+        recovery: list[str] = []
+        with faults.installed(plan):
+            for workload, count in zip(workloads, split(inputs, workloads), strict=True):
+                rng = Random(f"{seed}:{workload.application}:{workload.kind}")
+                fed.append((workload, workload.feed(local, rng, count)))
+                progress(f"chaos: fed {count} {workload.kind}s to {workload.application}")
+            _settle(local)
+            plan.enabled = False
+            progress(f"chaos: faults stop ({sum(plan.injected.values())} injected); recovery")
+            for _ in range(RECOVERY_ROUNDS):
+                commands = [c for workload, given in fed for c in workload.recover(local, given)]
+                recovery += commands
+                _settle(local)
+                if not commands:
+                    break
+        verdicts = tuple(
+            verdict for workload, given in fed for verdict in workload.audit(local.session, given)
+        )
+    report = ChaosReport(seed, verdicts, plan.report(), tuple(recovery), time.monotonic() - started)
+    (workdir / REPORT_FILE).write_text(json.dumps(report.to_json(), indent=2) + "\n")
+    return report
+
+
+def _settle(local: LocalStage) -> None:
+    """Until the stage is quiet, with time passing for what waits on it (batches, sweeps)."""
+    local.wait(timeout=WAIT_SECONDS)
+    for _ in range(SETTLE_ROUNDS):
+        time.sleep(local.clock.seconds(SETTLE_PAUSE_SECONDS))
+        if not local.fire_settle_schedules():
+            break
+        local.wait(timeout=WAIT_SECONDS)
