@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_MESSAGES = 10
-HIDE_SECONDS = 60
-"""A message being re-driven is hidden this long (it is deleted once re-driven)."""
+HIDE_SECONDS = 300
+"""A message is hidden this long while the pass goes through the queue: deleted once
+re-driven, shown again at the end of the pass when it could not be."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ def redrive(session: Any, queue: str) -> Iterator[Redriven]:
         "QueueArn"
     ]
     sources = _source_queues(sqs, arn)
+    stayed: list[str] = []
     while messages := sqs.receive_message(
         QueueUrl=url,
         MaxNumberOfMessages=MAX_MESSAGES,
@@ -50,13 +52,13 @@ def redrive(session: Any, queue: str) -> Iterator[Redriven]:
             try:
                 to = _send_back(sqs, functions, message, sources)
             except (functions.exceptions.ClientError, ValueError) as error:
-                sqs.change_message_visibility(
-                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                )
+                stayed.append(message["ReceiptHandle"])
                 yield Redriven(message["MessageId"], "", str(error))
                 continue
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
             yield Redriven(message["MessageId"], to)
+    for handle in stayed:  # shown again once the pass is over
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
 
 
 def _source_queues(sqs: Any, arn: str) -> list[str]:

@@ -119,6 +119,7 @@ def definition(naming: StageNaming, own: JobsApiSettings) -> Definition:
                     "METRICS_SERVICE": SWEEPER_SERVICE,
                 },
                 dead_letter_queue=names.sweeper_dead_letters,
+                settle_schedules=(names.sweep_schedule,),
             ),
         ),
         function_jobs=(

@@ -32,9 +32,10 @@ from shared.local.stage import LocalStage
 from shared.local.stage_assembly import StageAssembly
 from shared.registry import registered
 
-CLOCK = LocalClock(speed=600)
-"""Lambda's back-off of one and two minutes takes 0.1 and 0.2 seconds; a visibility timeout
-of five minutes, half a second."""
+CLOCK = LocalClock(speed=60)
+"""Lambda's back-off of one and two minutes takes one and two seconds, an event's six hours
+of maximum age six minutes (a burst of a thousand uploads is not aged out), a visibility
+timeout of five minutes five seconds."""
 RATES: Mapping[Fault, float] = {
     Fault.GLUE_FAILED: 0.06,
     Fault.GLUE_TIMEOUT: 0.04,
@@ -113,18 +114,17 @@ class ChaosReport:
 
 
 def split(total: int, workloads: Sequence[ChaosWorkload]) -> list[int]:
-    """``total`` inputs shared by weight, each workload within its limit, at least one each
-    (when there are as many inputs as workloads); the rest to the heaviest that has room."""
+    """``total`` inputs shared by weight, each workload within its limit and with at least one
+    (when there are as many inputs as workloads); what rounding leaves goes to the heaviest
+    that has room, what is over is taken from the heaviest."""
     weights = sum(w.weight for w in workloads)
-    counts = [
-        min(max(1, total * w.weight // weights), w.limit or total) if total >= len(workloads) else 0
-        for w in workloads
-    ]
-    by_weight = sorted(range(len(workloads)), key=lambda i: -workloads[i].weight)
-    for index in by_weight:
+    floor = 1 if total >= len(workloads) else 0
+    counts = [min(max(floor, total * w.weight // weights), w.limit or total) for w in workloads]
+    heaviest = sorted(range(len(workloads)), key=lambda i: -workloads[i].weight)
+    for index in heaviest:
         room = (workloads[index].limit or total) - counts[index]
-        give = max(0, min(room, total - sum(counts)))
-        counts[index] += give
+        counts[index] += max(0, min(room, total - sum(counts)))
+        counts[index] -= max(0, min(counts[index] - floor, sum(counts) - total))
     return counts
 
 
@@ -136,10 +136,12 @@ def run_chaos(
     workdir: Path,
     progress: Progress = lambda line: None,
     rates: Mapping[Fault, float] = RATES,
+    apps: Sequence[str] = (),
     assembly: StageAssembly | None = None,
     assembly_cache: Path | None = None,
 ) -> ChaosReport:
-    """One chaos run on the dev stage; its report (also written to ``workdir``)."""
+    """One chaos run on the dev stage (the inputs of the named applications only, when
+    ``apps`` names some); its report (also written to ``workdir``)."""
     started = time.monotonic()
     plan = FaultPlan(seed, rates)
     with LocalStage(
@@ -151,9 +153,11 @@ def run_chaos(
         clock=CLOCK,
         assembly_cache=assembly_cache,
     ) as local:
+        chosen = {definition.name for definition in local.selected(apps)}
         workloads = [
             workload
             for application in registered()
+            if application.name in chosen
             for workload in application.chaos(application.context(config, StageName.DEV))
         ]
         fed: list[tuple[ChaosWorkload, Sequence[ChaosInput]]] = []

@@ -34,6 +34,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"inputs over every application (default: {DEFAULT_INPUTS})",
     )
     parser.add_argument(
+        "--app",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this application's inputs (repeatable; `gdp apps` lists them)",
+    )
+    parser.add_argument(
         "--assembly",
         type=Path,
         metavar="DIR",
@@ -65,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         inputs=args.inputs,
         workdir=workdir,
         progress=progress,
+        apps=args.app,
         assembly=synthesized_stage(args.assembly, StageName.DEV) if args.assembly else None,
         assembly_cache=LOCAL_RUN_ROOT / ASSEMBLY_CACHE,
     )

@@ -57,6 +57,10 @@ THROTTLE_RETRY_SECONDS = 30.0
 about a second to five minutes; the local stage waits half a minute of its clock)."""
 CUT_CALLS = (1, 4)
 """An invocation timed out mid-way stops after between this many of its AWS calls."""
+CUT_DEADLINE_SECONDS = 0.5
+"""What its context says is left of such an invocation's time when it starts: its time runs
+out, as when Lambda stops it at its timeout (what the code bases on its deadline, such as a
+Powertools in-progress record's expiry, has passed by its retry)."""
 
 Progress = Callable[[str], None]
 
@@ -351,7 +355,8 @@ class LocalFunctions:
                         aws_request_id=str(uuid.uuid4()),
                         invoked_function_arn=config.arn,
                         memory_limit_in_mb=config.memory_mb,
-                        deadline=time.monotonic() + config.timeout,
+                        deadline=time.monotonic()
+                        + (config.timeout if budget is None else CUT_DEADLINE_SECONDS),
                         log_group_name=config.log_group,
                     )
                     if budget is None:
