@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: help prerequisites setup browser run ui test bench docs diagrams lint format synth check-infrastructure post-deploy-test clean
+.PHONY: help prerequisites setup browser run ui test chaos bench docs diagrams lint format synth check-infrastructure post-deploy-test clean
 
 help: ## List the commands
 	@printf 'Glue data platform. Two commands do everything on a laptop:\n\n'
@@ -60,6 +60,12 @@ test: setup browser ## ruff, mypy, then every test (unit, Spark, CDK with cdk-na
 	@$(BIN)/ruff format --check .
 	@$(BIN)/mypy
 	@$(BIN)/pytest --numprocesses 3 --dist loadfile
+
+SEED ?= 1
+INPUTS ?= 1000
+
+chaos: setup ## Feed every application on the local stage while faults are injected, recover, audit that nothing is lost or duplicated (SEED=1 INPUTS=1000)
+	@$(BIN)/gdp chaos --seed $(SEED) --inputs $(INPUTS)
 
 bench: setup ## Benchmark FileProcessor (DuckDB, pyarrow, naive Spark), the NDJSON batch job, parquet-to-json and jobs-api's local API (SIZES="100 500 2000" REPEATS=3)
 	@$(BIN)/python -m benchmarks.run $(if $(SIZES),--sizes $(SIZES)) $(if $(REPEATS),--repeats $(REPEATS))

@@ -37,9 +37,9 @@ CLOCK = LocalClock(speed=60)
 of maximum age six minutes (a burst of a thousand uploads is not aged out), a visibility
 timeout of five minutes five seconds."""
 RATES: Mapping[Fault, float] = {
-    Fault.GLUE_FAILED: 0.06,
-    Fault.GLUE_TIMEOUT: 0.04,
-    Fault.GLUE_REFUSED: 0.06,
+    Fault.GLUE_FAILED: 0.15,
+    Fault.GLUE_TIMEOUT: 0.15,
+    Fault.GLUE_REFUSED: 0.2,
     Fault.LAMBDA_ERROR: 0.03,
     Fault.LAMBDA_TIMEOUT: 0.03,
     Fault.LAMBDA_THROTTLED: 0.03,
@@ -50,10 +50,11 @@ RATES: Mapping[Fault, float] = {
     Fault.EVENT_LATE: 0.03,
     Fault.EVENT_REORDERED: 0.03,
     Fault.SQS_REDELIVERED: 0.05,
-    Fault.API_THROTTLED: 0.08,
-    Fault.API_FAILING: 0.08,
+    Fault.API_THROTTLED: 0.15,
+    Fault.API_FAILING: 0.15,
 }
-"""Each fault's probability at each occasion for it (an invocation, a run, a request)."""
+"""Each fault's probability at each occasion for it (an invocation, a run, a request): Glue
+runs and API pages are few (a batch, a date), so theirs are higher."""
 SETTLE_ROUNDS = 3
 SETTLE_PAUSE_SECONDS = 120.0
 """After the stage goes quiet, time passes (two minutes of the local clock) and the settle
