@@ -67,11 +67,12 @@ INPUTS ?= 1000
 chaos: setup ## Feed every application on the local stage while faults are injected, recover, audit that nothing is lost or duplicated (SEED=1 INPUTS=1000)
 	@$(BIN)/gdp chaos --seed $(SEED) --inputs $(INPUTS)
 
-bench: setup ## Benchmark FileProcessor (DuckDB, pyarrow, naive Spark), the NDJSON batch job, parquet-to-json and jobs-api's local API (SIZES="100 500 2000" REPEATS=3)
+bench: setup ## Benchmark FileProcessor (DuckDB, pyarrow, naive Spark), the NDJSON batch job, parquet-to-json, jobs-api's local API and the soak of 1,000 and 10,000 inputs (SIZES="100 500 2000" REPEATS=3 SOAK="1000 10000")
 	@$(BIN)/python -m benchmarks.run $(if $(SIZES),--sizes $(SIZES)) $(if $(REPEATS),--repeats $(REPEATS))
 	@$(BIN)/python -m benchmarks.ndjson $(if $(REPEATS),--repeats $(REPEATS))
 	@$(BIN)/python -m benchmarks.parquet_to_json $(if $(REPEATS),--repeats $(REPEATS))
 	@$(BIN)/python -m benchmarks.jobs_api
+	@$(BIN)/python -m benchmarks.soak $(if $(SOAK),--sizes $(SOAK))
 
 docs: setup ## Regenerate docs/configuration.md and docs/security.md from the code
 	@$(BIN)/gdp docs

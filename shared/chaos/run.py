@@ -75,6 +75,9 @@ class ChaosReport:
     faults: Mapping[str, Any]
     recovery: tuple[str, ...]
     seconds: float
+    """The whole run, deployment included."""
+    processing_seconds: float = 0.0
+    """From the first input fed to the stage going quiet (before the recovery)."""
 
     @property
     def tally(self) -> Counter[Outcome]:
@@ -107,6 +110,7 @@ class ChaosReport:
             "seed": self.seed,
             "line": self.line(),
             "seconds": round(self.seconds, 1),
+            "processing_seconds": round(self.processing_seconds, 1),
             "faults": self.faults,
             "recovery": list(self.recovery),
             "inputs": {key: dict(counts) for key, counts in by_application.items()},
@@ -164,11 +168,13 @@ def run_chaos(
         fed: list[tuple[ChaosWorkload, Sequence[ChaosInput]]] = []
         recovery: list[str] = []
         with faults.installed(plan):
+            fed_at = time.monotonic()
             for workload, count in zip(workloads, split(inputs, workloads), strict=True):
                 rng = Random(f"{seed}:{workload.application}:{workload.kind}")
                 fed.append((workload, workload.feed(local, rng, count)))
                 progress(f"chaos: fed {count} {workload.kind}s to {workload.application}")
             _settle(local)
+            processing = time.monotonic() - fed_at
             plan.enabled = False
             progress(f"chaos: faults stop ({sum(plan.injected.values())} injected); recovery")
             for _ in range(RECOVERY_ROUNDS):
@@ -180,7 +186,9 @@ def run_chaos(
         verdicts = tuple(
             verdict for workload, given in fed for verdict in workload.audit(local.session, given)
         )
-    report = ChaosReport(seed, verdicts, plan.report(), tuple(recovery), time.monotonic() - started)
+    report = ChaosReport(
+        seed, verdicts, plan.report(), tuple(recovery), time.monotonic() - started, processing
+    )
     (workdir / REPORT_FILE).write_text(json.dumps(report.to_json(), indent=2) + "\n")
     return report
 
