@@ -53,14 +53,12 @@ UNRESERVED_CONCURRENCY = 4
 SUCCEEDED, FAILED = "SUCCEEDED", "FAILED"
 THROTTLED = "TooManyRequestsException"
 THROTTLE_RETRY_SECONDS = 30.0
-"""Lambda's wait before retrying a throttled asynchronous invocation (it backs off from
-about a second to five minutes; the local stage waits half a minute of its clock)."""
+"""The wait before retrying a throttled asynchronous invocation (Lambda's: 1 s to 5 min)."""
 CUT_CALLS = (1, 4)
 """An invocation timed out mid-way stops after between this many of its AWS calls."""
 CUT_DEADLINE_SECONDS = 0.5
-"""What its context says is left of such an invocation's time when it starts: its time runs
-out, as when Lambda stops it at its timeout (what the code bases on its deadline, such as a
-Powertools in-progress record's expiry, has passed by its retry)."""
+"""Its context's time left: it runs out, as at Lambda's timeout (what the code bases on its
+deadline, such as a Powertools in-progress record's expiry, has passed by its retry)."""
 
 Progress = Callable[[str], None]
 
@@ -265,12 +263,8 @@ class LocalFunctions:
     def _run_unthrottled(
         self, invocation: Invocation, config: FunctionConfig, queued_at: float
     ) -> Any:
-        """One attempt of an asynchronous invocation, retried while Lambda throttles it.
-
-        Raises:
-            FunctionError: the attempt failed, or the event outlived its maximum age
-                (``EventAgeExceeded``).
-        """
+        """One attempt of an asynchronous invocation, retried while Lambda throttles it;
+        ``FunctionError`` when it fails or the event outlives its age (``EventAgeExceeded``)."""
         while True:
             if time.monotonic() - queued_at > self.clock.seconds(config.max_event_age):
                 raise FunctionError("EventAgeExceeded")
