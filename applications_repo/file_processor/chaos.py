@@ -48,15 +48,8 @@ class CsvFiles(ChaosWorkload):
         self.definition = definition
 
     def feed(self, stage: LocalStage, rng: Random, count: int) -> Sequence[ChaosInput]:
-        s3 = stage.session.client("s3")
-        fed = []
-        for index in range(count):
-            key, body, expected = _file(index, rng)
-            put = s3.put_object(Bucket=self.context.naming.input_bucket, Key=key, Body=body)
-            uri = f"s3://{self.context.naming.input_bucket}/{key}"
-            expected["version"] = put.get("VersionId")
-            fed.append(ChaosInput(self.application, self.kind, uri, expected))
-        return fed
+        bucket = self.context.naming.input_bucket
+        return [self.upload(stage, bucket, *_file(index, rng)) for index in range(count)]
 
     def recover(self, stage: LocalStage, inputs: Sequence[ChaosInput]) -> Sequence[str]:
         from applications_repo.file_processor.reprocess import Reprocessor  # noqa: PLC0415

@@ -59,16 +59,15 @@ class NdjsonFiles(ChaosWorkload):
         self.dead_letter_queues = definition.dead_letter_queues
 
     def feed(self, stage: LocalStage, rng: Random, count: int) -> Sequence[ChaosInput]:
-        s3 = stage.session.client("s3")
-        fed = []
-        for index in range(count):
-            key = f"chaos/events-{index:05d}.ndjson"
-            body, expected = _file(index, rng)
-            put = s3.put_object(Bucket=self.names.input_bucket, Key=key, Body=body)
-            expected["version"] = put.get("VersionId")
-            uri = f"s3://{self.names.input_bucket}/{key}"
-            fed.append(ChaosInput(self.application, self.kind, uri, expected))
-        return fed
+        return [
+            self.upload(
+                stage,
+                self.names.input_bucket,
+                f"chaos/events-{index:05d}.ndjson",
+                *_file(index, rng),
+            )
+            for index in range(count)
+        ]
 
     def recover(self, stage: LocalStage, inputs: Sequence[ChaosInput]) -> Sequence[str]:
         redrive = f"{GDP} redrive --stage dev"

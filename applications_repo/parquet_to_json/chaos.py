@@ -54,16 +54,15 @@ class ParquetFiles(ChaosWorkload):
         self.dead_letter_queues = definition.dead_letter_queues
 
     def feed(self, stage: LocalStage, rng: Random, count: int) -> Sequence[ChaosInput]:
-        s3 = stage.session.client("s3")
-        fed = []
-        for index in range(count):
-            key = f"raw-data/2025/06/{index % 28 + 1:02d}/chaos-{index:05d}.parquet"
-            body, expected = _file(index, rng)
-            put = s3.put_object(Bucket=self.names.source_bucket, Key=key, Body=body)
-            expected["version"] = put.get("VersionId")
-            uri = f"s3://{self.names.source_bucket}/{key}"
-            fed.append(ChaosInput(self.application, self.kind, uri, expected))
-        return fed
+        return [
+            self.upload(
+                stage,
+                self.names.source_bucket,
+                f"raw-data/2025/06/{index % 28 + 1:02d}/chaos-{index:05d}.parquet",
+                *_file(index, rng),
+            )
+            for index in range(count)
+        ]
 
     def recover(self, stage: LocalStage, inputs: Sequence[ChaosInput]) -> Sequence[str]:
         commands = evidence.redrive_waiting(stage.session, self.dead_letter_queues, REDRIVE)

@@ -83,6 +83,15 @@ class ChaosWorkload(ABC):
     limit: ClassVar[int | None] = None
     """At most this many inputs (a scheduled execution is one per date), ``None``: any."""
 
+    def upload(
+        self, stage: LocalStage, bucket: str, key: str, body: bytes, expected: dict[str, Any]
+    ) -> ChaosInput:
+        """Put one file into ``bucket`` as a user would; the input, with its version id in
+        ``expected["version"]``."""
+        put = stage.session.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+        expected["version"] = put.get("VersionId")
+        return ChaosInput(self.application, self.kind, f"s3://{bucket}/{key}", expected)
+
     @abstractmethod
     def feed(self, stage: LocalStage, rng: Random, count: int) -> Sequence[ChaosInput]:
         """Put ``count`` inputs (some of them bad, as real ones are) into the stage, as users
