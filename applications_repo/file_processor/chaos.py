@@ -10,6 +10,7 @@ dead-lettered event.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 from random import Random
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from applications_repo.file_processor.job.layout import REJECTS_PREFIX, dataset_name, source_id
 from shared.application import Definition
 from shared.chaos import evidence
-from shared.chaos.workload import ChaosInput, ChaosWorkload, Outcome, Verdict
+from shared.chaos.workload import ChaosInput, ChaosWorkload, Outcome, Verdict, rows_verdict
 from shared.quarantine import reason_key
 from shared.registry import AppContext
 
@@ -80,22 +81,11 @@ class CsvFiles(ChaosWorkload):
         sid = source_id(item.ref, item.expected["version"])
         data = [n for n in written.get(sid, []) if n.endswith(".parquet")]
         ids = evidence.parquet_values(s3, self.context.naming.output_bucket, data, "order_id")
-        expected = set(item.expected["ids"])
-        if repeated := evidence.duplicates(ids):
-            return Verdict(item, Outcome.DUPLICATED, f"order ids written twice: {repeated[:3]}")
-        if set(ids) == expected:
-            rejects = self._rejected_rows(s3, sid, key)
-            if rejects != item.expected["ragged"]:
-                return Verdict(
-                    item,
-                    Outcome.DUPLICATED if rejects > item.expected["ragged"] else Outcome.LOST,
-                    f"{rejects} rejected rows kept, {item.expected['ragged']} expected",
-                )
-            return Verdict(item, Outcome.PROCESSED, f"{len(ids)} rows in {len(data)} file(s)")
-        if any(key in body for body in waiting):
+        rejected = Counter(range(self._rejected_rows(s3, sid, key)))
+        verdict = rows_verdict(item, ids, rejected)
+        if verdict.outcome is Outcome.LOST and any(key in body for body in waiting):
             return Verdict(item, Outcome.DEAD_LETTERED, "its event waits", redrive=REDRIVE)
-        missing = len(expected - set(ids))
-        return Verdict(item, Outcome.LOST, f"{missing} of {len(expected)} rows not written")
+        return verdict
 
     def _rejected_rows(self, s3: Any, sid: str, key: str) -> int:
         prefix = f"{REJECTS_PREFIX}{dataset_name(key)}/"
@@ -117,9 +107,9 @@ class CsvFiles(ChaosWorkload):
 def _file(index: int, rng: Random) -> tuple[str, bytes, dict[str, Any]]:
     """One upload: its key, its bytes, and what the audit expects of it."""
     if index % NOT_CSV_EVERY == NOT_CSV_EVERY - 1:
-        return f"{PREFIX}/notes-{index:05d}.txt", b"not a table\n", {"ids": [], "ragged": 0}
+        return f"{PREFIX}/notes-{index:05d}.txt", b"not a table\n", {"rows": 0}
     if index % EMPTY_EVERY == EMPTY_EVERY - 2:
-        return f"{PREFIX}/empty-{index:05d}.csv", b"", {"ids": [], "ragged": 0}
+        return f"{PREFIX}/empty-{index:05d}.csv", b"", {"rows": 0}
     ids = [f"o{index:05d}-{n:03d}" for n in range(rng.randint(*ROWS))]
     lines = [f"{order},{rng.randint(1, 9)},{rng.randint(100, 99999) / 100:.2f}" for order in ids]
     ragged = 0
@@ -128,4 +118,4 @@ def _file(index: int, rng: Random) -> tuple[str, bytes, dict[str, Any]]:
         lines += [f"broken-{index}-{n},7" for n in range(ragged)]
         rng.shuffle(lines)
     body = "order_id,quantity,price\n" + "\n".join(lines) + "\n"
-    return f"{PREFIX}/orders-{index:05d}.csv", body.encode(), {"ids": ids, "ragged": ragged}
+    return f"{PREFIX}/orders-{index:05d}.csv", body.encode(), {"rows": len(ids) + ragged}

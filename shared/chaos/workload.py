@@ -111,6 +111,8 @@ def rows_verdict(item: ChaosInput, written: Counter[Any], rejected: Counter[Any]
     """The verdict on an output whose rows (by a value telling them apart) are ``written``
     and ``rejected``, against the ``rows`` the input had: each once, all of them."""
     rows, expected = sum(written.values()) + sum(rejected.values()), item.expected["rows"]
+    if not expected:
+        return Verdict(item, Outcome.LOST, "it should have been refused, with a reason")
     if any(count > 1 for count in (written + rejected).values()) or rows > expected:
         return Verdict(item, Outcome.DUPLICATED, f"{rows} rows out of {expected}")
     if rows < expected:

@@ -70,6 +70,10 @@ def test_an_output_is_processed_only_with_every_row_once(written, rejected, outc
     assert rows_verdict(item(4), written, rejected).outcome is outcome
 
 
+def test_an_input_that_should_have_been_refused_is_not_processed_by_having_no_rows():
+    assert rows_verdict(item(0), Counter(), Counter()).outcome is Outcome.LOST
+
+
 def report(*outcomes: Outcome) -> ChaosReport:
     verdicts = tuple(Verdict(item(1), outcome, "why") for outcome in outcomes)
     injected = {"Lambda invocation raised": 3, "event delivered twice": 2}
