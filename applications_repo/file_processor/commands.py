@@ -165,4 +165,4 @@ def run_reprocess(args: argparse.Namespace) -> int:
         print(json.dumps(asdict(redrive)), flush=True)
     if not redrives:
         print(json.dumps({"object": None, "job_run_id": None, "problem": "nothing to re-drive"}))
-    return 0 if all(r.job_run_id for r in redrives) else 1
+    return 0 if all(r.handled for r in redrives) else 1

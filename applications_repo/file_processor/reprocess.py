@@ -16,7 +16,7 @@ from applications_repo.file_processor.runtime.trigger import FUNCTION_RUN_PREFIX
 from applications_repo.file_processor.uploads import TriggerConfig, UploadedObject, rejection
 from shared.application import FunctionJob, ObjectCreatedHandler
 from shared.function_job import RUN_ID
-from shared.quarantine import QUARANTINE_PREFIX
+from shared.quarantine import QUARANTINE_PREFIX, quarantine
 
 MAX_MESSAGES = 10
 WAIT_SECONDS = 1
@@ -29,6 +29,14 @@ class Redrive:
     object: str
     job_run_id: str | None
     problem: str | None = None
+    quarantine: str | None = None
+    """Where its reason is kept, when the trigger's checks reject it (it is quarantined, as
+    the trigger quarantines it)."""
+
+    @property
+    def handled(self) -> bool:
+        """A run started, or the object is quarantined with its reason."""
+        return bool(self.job_run_id or self.quarantine)
 
 
 class Reprocessor:
@@ -58,16 +66,26 @@ class Reprocessor:
                 yield UploadedObject(self.handler.bucket, key, item["Size"], head.get("VersionId"))
 
     def start(self, obj: UploadedObject) -> Redrive:
-        """Start a run for ``obj`` unless the trigger would reject it."""
+        """Start a run for ``obj``, or quarantine it with its reason when the trigger would
+        reject it."""
         refused = rejection(obj, self.config)
         if refused:
-            return Redrive(obj.uri, None, refused.message)
+            kept = quarantine(
+                self.s3,
+                bucket=obj.bucket,
+                key=obj.key,
+                version_id=obj.version_id,
+                size=obj.size,
+                reason=refused.message,
+                rejected_by=f"{self.handler.function_name} (gdp reprocess)",
+            )
+            return Redrive(obj.uri, None, refused.message, quarantine=kept)
         return Redrive(obj.uri, start_run(obj, self.clients, self.config).run_id)
 
     def dead_letters(self) -> Iterator[Redrive]:
-        """Start a run for each dead-lettered trigger event and failed single-node run; a
-        message is deleted once its run started, and stays in its queue when the run is
-        refused again."""
+        """Start a run for each dead-lettered trigger event and failed single-node run (or
+        quarantine an object the trigger rejects); a message is deleted once handled, and
+        stays in its queue when the run is refused again."""
         for queue in (self.handler.dead_letter_queue, self.single_node.dead_letter_queue):
             yield from self._drain(queue)
 
@@ -81,7 +99,7 @@ class Reprocessor:
                 return
             for message in messages:
                 redrive = self._redrive_message(message["Body"])
-                if redrive.job_run_id:
+                if redrive.handled:
                     self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
                 yield redrive
 

@@ -59,7 +59,10 @@ SETTLE_ROUNDS = 3
 SETTLE_PAUSE_SECONDS = 120.0
 """After the stage goes quiet, time passes (two minutes of the local clock) and the settle
 schedules (batch shipping, sweepers) fire, this many times."""
-RECOVERY_ROUNDS = 3
+RECOVERY_ROUNDS = 4
+RECOVERY_PAUSE_SECONDS = 1800.0
+"""Between two rounds of recovery, half an hour passes (the local clock): what a run that died
+held (a lease, a claim on a date) is stale by then, as when an operator comes back later."""
 WAIT_SECONDS = 3600.0
 REPORT_FILE = "chaos-report.json"
 
@@ -177,7 +180,9 @@ def run_chaos(
             processing = time.monotonic() - fed_at
             plan.enabled = False
             progress(f"chaos: faults stop ({sum(plan.injected.values())} injected); recovery")
-            for _ in range(RECOVERY_ROUNDS):
+            for round_number in range(RECOVERY_ROUNDS):
+                if round_number:
+                    time.sleep(local.clock.seconds(RECOVERY_PAUSE_SECONDS))
                 commands = [c for workload, given in fed for c in workload.recover(local, given)]
                 recovery += commands
                 _settle(local)

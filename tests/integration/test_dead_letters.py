@@ -61,3 +61,44 @@ def test_gdp_reprocess_redrives_the_failed_run(local_stage, capsys):
     run = local_stage.run(redrive["job_run_id"])
     assert run is not None and run.state == "SUCCEEDED", run
     assert local_stage.dead_letters() == 0
+
+
+def test_a_dead_lettered_event_of_a_file_the_trigger_rejects_is_quarantined_by_the_redrive(
+    local_stage, capsys
+):
+    # GIVEN a file the trigger rejects (not a CSV) whose event is in the trigger's
+    # dead-letter queue, never handled (its age ran out behind a burst): no reason is kept
+    naming = local_stage.naming
+    names = FileProcessorNames(naming)
+    s3, sqs = local_stage.session.client("s3"), local_stage.session.client("sqs")
+    key = "aged/notes.txt"
+    version = s3.put_object(Bucket=naming.input_bucket, Key=key, Body=b"x").get("VersionId")
+    local_stage.wait()
+    s3.delete_object(Bucket=naming.input_bucket, Key=f"quarantine/{key}.reason.json")
+    event = {
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "detail": {
+            "bucket": {"name": naming.input_bucket},
+            "object": {"key": key, "size": 1, "version-id": version, "sequencer": "00A"},
+        },
+    }
+    record = {
+        "requestContext": {
+            "functionArn": "arn:aws:lambda:::function:x",
+            "condition": "EventAgeExceeded",
+        },
+        "requestPayload": event,
+    }
+    url = sqs.get_queue_url(QueueName=names.dead_letter_queue)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record))
+    # WHEN the dead-letter queues are re-driven
+    assert main(["reprocess", "--dead-letters"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    # THEN the file is quarantined with the trigger's reason, and the message is gone
+    redrive = json.loads(line)
+    assert redrive["job_run_id"] is None
+    assert redrive["quarantine"] == f"s3://{naming.input_bucket}/quarantine/{key}.reason.json"
+    kept = s3.get_object(Bucket=naming.input_bucket, Key=f"quarantine/{key}.reason.json")
+    assert "not a CSV file" in json.loads(kept["Body"].read())["reason"]
+    assert local_stage.dead_letters() == 0
