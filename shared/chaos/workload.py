@@ -46,7 +46,7 @@ class ChaosInput:
 
     Attributes:
         application: the application it went to.
-        kind: what it is (``CSV file``, ``API job``, ``scheduled execution``).
+        kind: what it is, in the report (a file, a request, an execution).
         ref: where it went (``s3://bucket/key``, a job id, an execution's date).
         expected: what the audit checks it against (its rows, its ids, whether it is bad).
     """
@@ -77,7 +77,7 @@ class ChaosWorkload(ABC):
 
     application: ClassVar[str]
     kind: ClassVar[str]
-    """What one input is, in the report (``NDJSON file``)."""
+    """What one input is, in the report."""
     weight: ClassVar[int]
     """Its share of the run's inputs, relative to the other workloads'."""
     limit: ClassVar[int | None] = None
