@@ -13,6 +13,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from random import Random
 from typing import TYPE_CHECKING, Any
@@ -80,7 +81,31 @@ class DailyExecutions(ChaosWorkload):
 
     def audit(self, session: Any, inputs: Sequence[ChaosInput]) -> Sequence[Verdict]:
         s3 = session.client("s3")
-        return [self._verdict(s3, item) for item in inputs]
+        verdicts = [self._verdict(s3, item) for item in inputs]
+        if any(v.outcome == Outcome.LOST for v in verdicts):
+            ended = self._executions(session.client("stepfunctions"))
+            verdicts = [
+                replace(v, detail=f"{v.detail}; its executions: {ended.get(v.input.ref, 'none')}")
+                if v.outcome == Outcome.LOST
+                else v
+                for v in verdicts
+            ]
+        return verdicts
+
+    def _executions(self, sfn: Any) -> dict[str, str]:
+        """How each date's executions ended (``FAILED (RunDatesFailed), SUCCEEDED``), from
+        the state machine's history."""
+        ended: dict[str, list[str]] = {}
+        pages = sfn.get_paginator("list_executions").paginate(
+            stateMachineArn=self.names.state_machine_arn
+        )
+        for page in pages:
+            for listed in reversed(page["executions"]):
+                described = sfn.describe_execution(executionArn=listed["executionArn"])
+                error = f" ({described['error']})" if described.get("error") else ""
+                for run_date in json.loads(described.get("input") or "{}").get("run_dates", []):
+                    ended.setdefault(run_date, []).append(f"{described['status']}{error}")
+        return {run_date: ", ".join(outcomes) for run_date, outcomes in ended.items()}
 
     def _verdict(self, s3: Any, item: ChaosInput) -> Verdict:
         run_date = item.ref

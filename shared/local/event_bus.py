@@ -85,7 +85,7 @@ class LocalEventBridge:
         self.account, self.region, self.progress = account, region, progress
         self.deliveries: list[RuleDelivery] = []
         self.published: list[dict[str, Any]] = []
-        self._queue: queue.Queue[tuple[dict[str, Any], str | None, bool] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[dict[str, Any], str | None] | None] = queue.Queue()
         self._busy = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -135,7 +135,11 @@ class LocalEventBridge:
         """Put ``event`` on the bus (for ``rule`` only: it matched already)."""
         with self._lock:
             self._busy += 1
-        self._queue.put((event, rule, False))
+        if self._misdelivered(event, rule):
+            with self._lock:
+                self._busy -= 1
+            return
+        self._queue.put((event, rule))
 
     def fire(self, rule_name: str) -> None:
         """A schedule rule's "Scheduled Event", now."""
@@ -154,10 +158,9 @@ class LocalEventBridge:
 
     def _loop(self) -> None:
         while (item := self._queue.get()) is not None:
-            event, only, replayed = item
+            event, only = item
             try:
-                if replayed or not self._misdelivered(event, only):
-                    self._dispatch(event, only)
+                self._dispatch(event, only)
             except Exception as error:  # the runtime's own failure: shown, never swallowed
                 self.progress(f"local EventBridge: {type(error).__name__}: {error}")
             finally:
@@ -165,8 +168,9 @@ class LocalEventBridge:
                     self._busy -= 1
 
     def _misdelivered(self, event: dict[str, Any], only: str | None) -> bool:
-        """Under a chaos run: put the event back late or behind the others (``True``: not
-        delivered now), or deliver it now and once more a little later."""
+        """Under a chaos run, decided as the event is published: put it back late or behind
+        the others (``True``: not delivered now), or deliver it now and once more a little
+        later."""
         key = faults.stable_key(event, only)
         if faults.decide(faults.Fault.EVENT_LATE, key):
             self._replay(event, only, faults.draw(faults.Fault.EVENT_LATE, key, *LATE_SECONDS))
@@ -187,7 +191,7 @@ class LocalEventBridge:
 
         def later() -> None:
             time.sleep(self.clock.seconds(aws_seconds))
-            self._queue.put((event, only, True))
+            self._queue.put((event, only))
 
         timer = threading.Thread(target=later, name="eventbridge-replay", daemon=True)
         self._timers.append(timer)

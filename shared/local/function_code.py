@@ -146,6 +146,7 @@ class LoadedFunction:
         self.code_dir = workdir / "lambda" / config.name
         self.paths: list[str] = []
         self._handler: Callable[..., Any] | None = None
+        self._loading = threading.Lock()
 
     def _unpack_all(self) -> None:
         """The code and the layers' code, unpacked on first use (a function that is never
@@ -166,26 +167,32 @@ class LoadedFunction:
     def handler(self) -> Callable[..., Any]:
         """The entry point named by ``Handler`` (``module.function``), loaded from the
         function's code on first use. Libraries it bundles that this process has loaded
-        already (Powertools, the platform's packages) are the checkout's same copies."""
-        if self._handler is None:
-            self._unpack_all()
-            module_path, _, attribute = self.config.handler.rpartition(".")
-            source = self.code_dir / f"{module_path.replace('.', '/')}.py"
-            for path in self.paths:
-                if path not in sys.path:
-                    sys.path.append(path)
-            # the module's own name, as in Lambda (Powertools' idempotency keys contain it);
-            # two functions' modules of one name each keep their own globals
-            spec = importlib.util.spec_from_file_location(module_path, source)
-            if spec is None or spec.loader is None:
-                raise FileNotFoundError(f"{self.config.name}: no module {source}")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[module_path] = module
-            with self.environment():
-                spec.loader.exec_module(module)
-            self.module = module
-            self._handler = getattr(module, attribute)
+        already (Powertools, the platform's packages) are the checkout's same copies.
+        Concurrent first invocations load it once: the others wait, as they would for a cold
+        start, rather than read the code while it is being unpacked."""
+        with self._loading:
+            if self._handler is None:
+                self._handler = self._load()
         return self._handler
+
+    def _load(self) -> Callable[..., Any]:
+        self._unpack_all()
+        module_path, _, attribute = self.config.handler.rpartition(".")
+        source = self.code_dir / f"{module_path.replace('.', '/')}.py"
+        for path in self.paths:
+            if path not in sys.path:
+                sys.path.append(path)
+        # the module's own name, as in Lambda (Powertools' idempotency keys contain it);
+        # two functions' modules of one name each keep their own globals
+        spec = importlib.util.spec_from_file_location(module_path, source)
+        if spec is None or spec.loader is None:
+            raise FileNotFoundError(f"{self.config.name}: no module {source}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_path] = module
+        with self.environment():
+            spec.loader.exec_module(module)
+        self.module = module
+        return getattr(module, attribute)
 
     def unload(self) -> None:
         module: ModuleType | None = getattr(self, "module", None)
@@ -259,3 +266,10 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+def function_name(name_or_arn: str) -> str:
+    """``arn:aws:lambda:r:a:function:NAME[:qualifier]`` or ``NAME`` -> ``NAME``."""
+    if name_or_arn.startswith("arn:"):
+        return name_or_arn.split(":")[6]
+    return name_or_arn

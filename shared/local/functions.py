@@ -4,17 +4,19 @@ invokes them.
 - Synchronously (SQS event source mappings, Lambda's Invoke API as ``RequestResponse``): the
   handler's result or its error.
 - Asynchronously (EventBridge, S3 notifications, schedules, destinations, the Invoke API as
-  ``Event``, which a function's code calls): queued, run within
-  the function's reserved concurrency, retried ``MaximumRetryAttempts`` times with Lambda's
-  back-off (one, then two minutes, on the local clock), dropped past
-  ``MaximumEventAgeInSeconds``; a success goes to the ``OnSuccess`` destination, a failure to
-  ``OnFailure`` (Lambda's invocation record) or else the dead-letter queue (the event itself).
+  ``Event``, which a function's code calls): queued, run within the function's reserved
+  concurrency, retried ``MaximumRetryAttempts`` times with Lambda's back-off (one, then two
+  minutes, on the local clock), dropped past ``MaximumEventAgeInSeconds``; a success goes to
+  ``OnSuccess``, a failure to ``OnFailure`` (Lambda's invocation record) or else the
+  dead-letter queue (the event itself).
 - A handler still running at the function's ``Timeout`` fails the invocation ("Task timed
   out"); what it did until then stays done, as in AWS (the thread finishes in the background).
 - A throttled asynchronous invocation is retried without spending an attempt, until the
   event's maximum age, as Lambda retries throttles; a throttled synchronous one fails.
 - Under a chaos run (``shared.local.faults``) invocations raise, time out mid-way, are
   throttled, or run twice at once (a race on the handler's conditional writes).
+- Each stage's functions start cold: Powertools' process-wide parameter providers (a client
+  of an earlier stage's endpoint, its secrets) are cleared.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from aws_lambda_powertools.utilities import parameters
 from moto.awslambda import exceptions as lambda_exceptions
 from moto.awslambda import models as lambda_models
 
@@ -42,6 +45,7 @@ from shared.local.function_code import (
     FunctionConfig,
     LambdaContext,
     LoadedFunction,
+    function_name,
     install_thread_stdout,
     read_functions,
 )
@@ -123,6 +127,7 @@ class LocalFunctions:
 
     def start(self) -> LocalFunctions:
         install_thread_stdout()
+        parameters.clear_caches()
         for config in read_functions(self.session, self.account, self.region):
             self.functions[config.name] = LoadedFunction(config, self.workdir)
             limit = config.reserved_concurrency or UNRESERVED_CONCURRENCY
@@ -389,10 +394,3 @@ class LocalFunctions:
                 listener(invocation)
             except Exception as error:  # a listener's bug is shown, and stops nothing
                 self.progress(f"{invocation.function}: listener failed: {error!r}")
-
-
-def function_name(name_or_arn: str) -> str:
-    """``arn:aws:lambda:r:a:function:NAME[:qualifier]`` or ``NAME`` -> ``NAME``."""
-    if name_or_arn.startswith("arn:"):
-        return name_or_arn.split(":")[6]
-    return name_or_arn

@@ -3,12 +3,19 @@ reserved concurrency, retries and destinations as the template configures them."
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import threading
+import zipfile
 
 from shared.local import function_code
-from shared.local.function_code import ThreadStdout, install_thread_stdout
+from shared.local.function_code import (
+    FunctionConfig,
+    LoadedFunction,
+    ThreadStdout,
+    install_thread_stdout,
+)
 from shared.local.functions import FunctionError
 from tests.local.templates import RAISES, function, queue, role, template
 
@@ -19,6 +26,7 @@ ECHO_ENVIRONMENT = (
     " 'name': os.environ['AWS_LAMBDA_FUNCTION_NAME'],"
     " 'left_ms': context.get_remaining_time_in_millis()}\n"
 )
+HANDLES = "def handler(event, context):\n    return LOADS\n"
 SLOW = "import time\ndef handler(event, context):\n    time.sleep(1.5)\n    return 'late'\n"
 COUNTING = (
     "import threading, time\n"
@@ -184,3 +192,67 @@ def test_code_invokes_functions_through_the_lambda_api(stage_of):
     assert json.loads(answer["Payload"].read())["greeting"] == "hi"
     assert [i.source for i in echoed] == ["lambda:Invoke", "lambda:Invoke"]
     assert all(i.status == "SUCCEEDED" for i in echoed)
+
+
+def test_concurrent_first_invocations_load_the_code_once_and_all_succeed(tmp_path):
+    """A cold function invoked from many threads at once (a Map state's dates reaching one
+    task together) unpacks and imports its code once; none reads it half-unpacked."""
+    body = io.BytesIO()
+    with zipfile.ZipFile(body, "w") as archive:
+        archive.writestr("handler.py", "LOADS = 1\n" + "PAD = 0\n" * 50_000 + HANDLES)
+        for n in range(200):
+            archive.writestr(f"bundled/module_{n}.py", "VALUE = 1\n" * 500)
+    config = FunctionConfig(
+        name="probe-cold",
+        arn="arn:aws:lambda:eu-west-1:000000000000:function:probe-cold",
+        handler="handler.handler",
+        timeout=10,
+        memory_mb=128,
+        environment={},
+        log_group="/aws/lambda/probe-cold",
+        code=body.getvalue(),
+    )
+    loaded = LoadedFunction(config, tmp_path)
+    start = threading.Barrier(8)
+    answers: list[object] = []
+
+    def first_invocation() -> None:
+        start.wait()
+        try:
+            answers.append(loaded.handler()({}, None))
+        except Exception as error:  # what a half-unpacked module raises
+            answers.append(error)
+
+    threads = [threading.Thread(target=first_invocation) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    loaded.unload()
+    assert answers == [1] * 8
+
+
+READS_SECRET = (
+    "from aws_lambda_powertools.utilities import parameters\n"
+    "def handler(event, context):\n"
+    "    return parameters.get_secret('probe-secret')\n"
+)
+
+
+def test_each_stage_starts_its_functions_cold(stage_of):
+    """What Powertools caches for the whole process (its parameter providers: a client of the
+    stage's endpoint, the secrets it read) does not outlive the stage, as no sandbox outlives
+    its function's deployment: a second stage in the same process reads its own secret."""
+    answers = []
+    for value in ("first", "second"):
+        resources = template(
+            Role=role(),
+            Secret={
+                "Type": "AWS::SecretsManager::Secret",
+                "Properties": {"Name": "probe-secret", "SecretString": value},
+            },
+            Reader=function(READS_SECRET, FunctionName="probe-reader"),
+        )
+        with stage_of(resources) as stage:
+            answers.append(stage.functions.invoke("probe-reader", {}, source="test"))
+    assert answers == ["first", "second"]
