@@ -5,7 +5,9 @@ credentials, the stage's account and region); stopping it restores the environme
 AWS Glue does and moto does not are added while it runs: job run queuing (runs beyond a job's
 concurrency wait instead of failing) and the run fields a finished run reports (error message,
 execution time). Under a chaos run (``shared.local.faults``) it refuses Glue runs, throttles
-DynamoDB writes and fails S3 requests now and then, as AWS sometimes does.
+DynamoDB writes and fails S3 requests now and then, as AWS sometimes does. The SDK sessions
+of the process share one botocore loader: in AWS a sandbox reads the service models once, at
+its cold start; here one process runs every invocation and job run, each with new sessions.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ import os
 import socket
 import threading
 import time
+from functools import cache
 from typing import Any
 
 import boto3
 import requests
+from botocore import loaders as botocore_loaders
+from botocore import session as botocore_session
 from moto.awslambda import models as lambda_models
 from moto.dynamodb import exceptions as dynamodb_exceptions
 from moto.dynamodb import models as dynamodb_models
@@ -184,11 +189,15 @@ def _install_emulation() -> None:
         )
         _originals["as_dict"] = _patches.replace(glue_models.FakeJobRun, "as_dict", _run_as_dict)
         _patches.replace(s3_models.FakeBucket, "get_permission", _bucket_permission)
+        _patches.replace(botocore_session, "create_loader", _shared_loader)
         for name in TABLE_WRITES:
             original = getattr(dynamodb_models.DynamoDBBackend, name)
             _patches.replace(dynamodb_models.DynamoDBBackend, name, _one_at_a_time(original))
     state_manager.set_transition(RUN_MODEL, {"progression": "manual", "times": NEVER})
 
+
+_shared_loader = cache(botocore_loaders.create_loader)
+"""botocore's loader, one for each data path: it caches the models it has read."""
 
 TABLE_WRITES = (
     "put_item",

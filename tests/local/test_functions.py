@@ -9,6 +9,8 @@ import sys
 import threading
 import zipfile
 
+import boto3
+
 from shared.local import function_code
 from shared.local.function_code import (
     FunctionConfig,
@@ -256,3 +258,13 @@ def test_each_stage_starts_its_functions_cold(stage_of):
         with stage_of(resources) as stage:
             answers.append(stage.functions.invoke("probe-reader", {}, source="test"))
     assert answers == ["first", "second"]
+
+
+def test_sessions_share_the_service_models_they_have_read(stage_of):
+    """Each invocation makes its SDK sessions anew, as a cold start does; the models one
+    session has read are not read from disk again by the next (the process runs them all)."""
+    with stage_of(template(Role=role())):
+        first, second = (boto3.session.Session()._session for _ in range(2))
+        assert first.get_component("data_loader") is second.get_component("data_loader")
+    after = boto3.session.Session()._session
+    assert after.get_component("data_loader") is not first.get_component("data_loader")
