@@ -23,7 +23,7 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
-from shared.chaos.workload import ChaosInput, ChaosWorkload, Outcome, Verdict
+from shared.chaos.workload import ACCOUNTED, ChaosInput, ChaosWorkload, Outcome, Verdict
 from shared.config import PlatformConfig, StageName
 from shared.local import faults
 from shared.local.clock import LocalClock
@@ -59,14 +59,17 @@ SETTLE_ROUNDS = 3
 SETTLE_PAUSE_SECONDS = 120.0
 """After the stage goes quiet, time passes (two minutes of the local clock) and the settle
 schedules (batch shipping, sweepers) fire, this many times."""
-RECOVERY_ROUNDS = 4
+RECOVERY_ROUNDS = 8
 RECOVERY_PAUSE_SECONDS = 1800.0
-"""Between two rounds of recovery, half an hour passes (the local clock): what a run that died
-held (a lease, a claim on a date) is stale by then, as when an operator comes back later."""
+"""Between two rounds of recovery, half an hour passes (the local clock), as when an operator
+comes back later: what a run that died held (a lease, a claim on a date) goes stale, and a
+sweeper fails a run that never started once past its threshold (two hours at most in the
+settings), for a later round to retry it."""
 WAIT_SECONDS = 3600.0
 REPORT_FILE = "chaos-report.json"
 
 Progress = Callable[[str], None]
+Fed = tuple[ChaosWorkload, Sequence[ChaosInput]]
 
 
 @dataclass(frozen=True)
@@ -168,8 +171,7 @@ def run_chaos(
             if application.name in chosen
             for workload in application.chaos(application.context(config, StageName.DEV))
         ]
-        fed: list[tuple[ChaosWorkload, Sequence[ChaosInput]]] = []
-        recovery: list[str] = []
+        fed: list[Fed] = []
         with faults.installed(plan):
             fed_at = time.monotonic()
             for workload, count in zip(workloads, split(inputs, workloads), strict=True):
@@ -180,14 +182,7 @@ def run_chaos(
             processing = time.monotonic() - fed_at
             plan.enabled = False
             progress(f"chaos: faults stop ({sum(plan.injected.values())} injected); recovery")
-            for round_number in range(RECOVERY_ROUNDS):
-                if round_number:
-                    time.sleep(local.clock.seconds(RECOVERY_PAUSE_SECONDS))
-                commands = [c for workload, given in fed for c in workload.recover(local, given)]
-                recovery += commands
-                _settle(local)
-                if not commands:
-                    break
+            recovery = recover(local, fed)
         verdicts = tuple(
             verdict for workload, given in fed for verdict in workload.audit(local.session, given)
         )
@@ -196,6 +191,27 @@ def run_chaos(
     )
     (workdir / REPORT_FILE).write_text(json.dumps(report.to_json(), indent=2) + "\n")
     return report
+
+
+def recover(local: LocalStage, fed: Sequence[Fed]) -> list[str]:
+    """The operator's recovery, in rounds: each workload's, then the stage left to settle;
+    again after a pause while a round ran commands or an input is not accounted for yet (a
+    claim a run left goes stale only past its sweeper's threshold), at most
+    ``RECOVERY_ROUNDS`` times. The commands run, in order."""
+    recovery: list[str] = []
+    for round_number in range(RECOVERY_ROUNDS):
+        if round_number:
+            time.sleep(local.clock.seconds(RECOVERY_PAUSE_SECONDS))
+        commands = [c for workload, given in fed for c in workload.recover(local, given)]
+        recovery += commands
+        _settle(local)
+        if not commands and all(
+            verdict.outcome in ACCOUNTED
+            for workload, given in fed
+            for verdict in workload.audit(local.session, given)
+        ):
+            break
+    return recovery
 
 
 def _settle(local: LocalStage) -> None:

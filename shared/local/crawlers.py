@@ -3,7 +3,9 @@ the Parquet under each of the crawler's S3 targets and registers what a crawler 
 local catalog: one table per target (named after the target's last folder, after the
 crawler's ``TablePrefix``), its columns from the files' schema, its ``key=value`` folders as
 string partition keys, every partition. The crawl then ends ``SUCCEEDED``, or ``FAILED``
-when a file is not Parquet or the folders do not agree on their partition keys.
+when a file is not Parquet, the folders do not agree on their partition keys or the crawl
+itself breaks (every crawl ends, as in Glue). A file deleted between the listing and its
+read (a job replacing a partition while the crawler runs) is skipped, as a crawler does.
 
 moto stores crawlers and their crawls but never crawls; Glue's classifiers for other formats
 (CSV, JSON) are not emulated: their tables are created by the jobs that write them.
@@ -14,7 +16,7 @@ from __future__ import annotations
 import fnmatch
 import io
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -94,7 +96,7 @@ class LocalCrawlers:
         self.progress(f"crawler {crawler.name} crawls")
         try:
             tables = [self._crawl_target(crawler, target) for target in _s3_targets(crawler)]
-        except CrawlError as error:
+        except Exception as error:  # a crawl that breaks ends FAILED, as in Glue
             self.errors[crawler.name] = str(error)
             crawl.status = FAILED
             self.progress(f"crawler {crawler.name} FAILED: {error}")
@@ -108,15 +110,15 @@ class LocalCrawlers:
         prefix = prefix.rstrip("/") + "/" if prefix else ""
         s3 = self.session.client("s3")
         files: list[tuple[str, list[tuple[str, str]]]] = []
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            for listed in page.get("Contents", []):
-                relative = listed["Key"][len(prefix) :]
-                if _skipped(relative, target.get("Exclusions", [])):
-                    continue
-                _check_parquet(s3, bucket, listed["Key"])
-                folders = relative.split("/")[:-1]
-                files.append((listed["Key"], _partition_values(path, folders)))
-        name = crawler.table_prefix + (prefix.rstrip("/").rsplit("/", 1)[-1] or bucket)
+        for key in _listed(s3, bucket, prefix):
+            relative = key[len(prefix) :]
+            if _skipped(relative, target.get("Exclusions", [])):
+                continue
+            if not _is_parquet(s3, bucket, key):
+                continue
+            folders = relative.split("/")[:-1]
+            files.append((key, _partition_values(path, folders)))
+        name = (crawler.table_prefix or "") + (prefix.rstrip("/").rsplit("/", 1)[-1] or bucket)
         name = name.replace("-", "_").lower()
         if not files:
             return f"{name} (empty)"
@@ -124,8 +126,9 @@ class LocalCrawlers:
         if len(keys) > 1:
             raise CrawlError(f"{path}: the folders disagree on their partition keys: {keys}")
         [partition_keys] = keys
-        key = files[-1][0]
-        schema = _schema(s3, bucket, key)
+        schema = next(filter(None, (_schema(s3, bucket, key) for key, _ in reversed(files))), None)
+        if schema is None:
+            return f"{name} (empty)"
         self._register(
             crawler.database_name,
             name=name,
@@ -244,14 +247,29 @@ def _partition_values(path: str, folders: list[str]) -> list[tuple[str, str]]:
     return values
 
 
-def _check_parquet(s3: Any, bucket: str, key: str) -> None:
-    tail = s3.get_object(Bucket=bucket, Key=key, Range="bytes=-4")["Body"].read()
+def _listed(s3: Any, bucket: str, prefix: str) -> Iterator[str]:
+    """The keys under ``prefix``, as S3 lists them."""
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        yield from (listed["Key"] for listed in page.get("Contents", []))
+
+
+def _is_parquet(s3: Any, bucket: str, key: str) -> bool:
+    """Whether the file at ``key`` is still there (it is then Parquet, or the crawl fails)."""
+    try:
+        tail = s3.get_object(Bucket=bucket, Key=key, Range="bytes=-4")["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        return False
     if tail != PARQUET_MAGIC:
         raise CrawlError(f"s3://{bucket}/{key}: not Parquet (no PAR1 footer)")
+    return True
 
 
-def _schema(s3: Any, bucket: str, key: str) -> pa.Schema:
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+def _schema(s3: Any, bucket: str, key: str) -> pa.Schema | None:
+    """The schema of the Parquet file at ``key``; ``None`` when it is gone since the listing."""
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        return None
     try:
         return pq.read_schema(io.BytesIO(body))
     except (pa.ArrowInvalid, OSError) as error:
