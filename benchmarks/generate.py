@@ -59,17 +59,17 @@ def generate(size_mb: int, directory: Path = DATA_DIR) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
     partial = path.with_suffix(".partial")
-    written, start = 0, 0
+    start = 0
     with pa.OSFile(str(partial), "wb") as sink:
-        writer = None
-        while written < size_mb * MB:
-            table = _block(rng, start, ROWS_PER_BLOCK)
-            if writer is None:
-                writer = pacsv.CSVWriter(sink, table.schema)
-            writer.write_table(table)
-            start += ROWS_PER_BLOCK
-            written = sink.tell()
-        writer.close()
+        table = _block(rng, start, ROWS_PER_BLOCK)
+        with pacsv.CSVWriter(sink, table.schema) as writer:
+            while True:
+                writer.write_table(table)
+                start += ROWS_PER_BLOCK
+                written = sink.tell()
+                if written >= size_mb * MB:
+                    break
+                table = _block(rng, start, ROWS_PER_BLOCK)
     partial.rename(path)
     return path
 

@@ -83,7 +83,8 @@ class ChaosReport:
     seconds: float
     """The whole run, deployment included."""
     processing_seconds: float = 0.0
-    """From the first input fed to the stage going quiet (before the recovery)."""
+    """From the first input fed to the stage going quiet (before the recovery), less the
+    settle rounds' pauses for the clock."""
 
     @property
     def tally(self) -> Counter[Outcome]:
@@ -150,9 +151,10 @@ def run_chaos(
     apps: Sequence[str] = (),
     assembly: StageAssembly | None = None,
     assembly_cache: Path | None = None,
+    clock: LocalClock = CLOCK,
 ) -> ChaosReport:
     """One chaos run on the dev stage (the inputs of the named applications only, when
-    ``apps`` names some); its report (also written to ``workdir``)."""
+    ``apps`` names some), on ``clock``; its report (also written to ``workdir``)."""
     started = time.monotonic()
     plan = FaultPlan(seed, rates)
     with LocalStage(
@@ -161,7 +163,7 @@ def run_chaos(
         workdir=workdir,
         progress=progress,
         assembly=assembly,
-        clock=CLOCK,
+        clock=clock,
         assembly_cache=assembly_cache,
     ) as local:
         chosen = {definition.name for definition in local.selected(apps)}
@@ -178,8 +180,8 @@ def run_chaos(
                 rng = Random(f"{seed}:{workload.application}:{workload.kind}")
                 fed.append((workload, workload.feed(local, rng, count)))
                 progress(f"chaos: fed {count} {workload.kind}s to {workload.application}")
-            _settle(local)
-            processing = time.monotonic() - fed_at
+            paused = _settle(local)
+            processing = time.monotonic() - fed_at - paused
             plan.enabled = False
             progress(f"chaos: faults stop ({sum(plan.injected.values())} injected); recovery")
             recovery = recover(local, fed)
@@ -214,11 +216,15 @@ def recover(local: LocalStage, fed: Sequence[Fed]) -> list[str]:
     return recovery
 
 
-def _settle(local: LocalStage) -> None:
-    """Until the stage is quiet, with time passing for what waits on it (batches, sweeps)."""
+def _settle(local: LocalStage) -> float:
+    """Until the stage is quiet, with time passing for what waits on it (batches, sweeps); the
+    seconds spent only waiting for that time to pass."""
     local.wait(timeout=WAIT_SECONDS)
+    paused = 0.0
     for _ in range(SETTLE_ROUNDS):
+        paused += local.clock.seconds(SETTLE_PAUSE_SECONDS)
         time.sleep(local.clock.seconds(SETTLE_PAUSE_SECONDS))
         if not local.fire_settle_schedules():
             break
         local.wait(timeout=WAIT_SECONDS)
+    return paused

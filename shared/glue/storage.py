@@ -129,12 +129,17 @@ class LocalStorage(Storage):
         return None
 
     def list(self, prefix: str) -> list[str]:
+        """As S3 lists a key prefix: the files whose path starts with it."""
         root = Path(prefix)
-        if root.is_file():
-            return [str(root)]
-        if not root.is_dir():
-            return []
-        return sorted(str(p) for p in root.rglob("*") if p.is_file())
+        if prefix.endswith("/"):
+            starting = [root] if root.is_dir() else []
+        elif root.parent.is_dir():
+            starting = [p for p in root.parent.iterdir() if p.name.startswith(root.name)]
+        else:
+            starting = []
+        return sorted(
+            str(f) for p in starting for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()
+        )
 
     def move(self, source: str, target: str) -> None:
         Path(target).parent.mkdir(parents=True, exist_ok=True)

@@ -114,7 +114,7 @@ class LocalCrawlers:
             relative = key[len(prefix) :]
             if _skipped(relative, target.get("Exclusions", [])):
                 continue
-            if not _is_parquet(s3, bucket, key):
+            if not _still_there_as_parquet(s3, bucket, key):
                 continue
             folders = relative.split("/")[:-1]
             files.append((key, _partition_values(path, folders)))
@@ -253,8 +253,9 @@ def _listed(s3: Any, bucket: str, prefix: str) -> Iterator[str]:
         yield from (listed["Key"] for listed in page.get("Contents", []))
 
 
-def _is_parquet(s3: Any, bucket: str, key: str) -> bool:
-    """Whether the file at ``key`` is still there (it is then Parquet, or the crawl fails)."""
+def _still_there_as_parquet(s3: Any, bucket: str, key: str) -> bool:
+    """Whether the file at ``key`` is still there; one that is there and is not Parquet fails
+    the crawl."""
     try:
         tail = s3.get_object(Bucket=bucket, Key=key, Range="bytes=-4")["Body"].read()
     except s3.exceptions.NoSuchKey:

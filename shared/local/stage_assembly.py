@@ -28,6 +28,7 @@ from shared.config import (
 from shared.errors import PlatformError
 from shared.naming import AppName, PipelineNaming
 from shared.registry import EXTRA_ENV_VAR
+from shared.synthesis import ASSEMBLY_DIR
 
 if TYPE_CHECKING:
     from shared.pipeline import Delivery
@@ -37,7 +38,10 @@ DEPLOYMENT_ORDER = (AppName.INFRASTRUCTURE, AppName.APPLICATIONS)
 SYNTH_INPUT_FOLDERS = ("shared", "applications_repo", "infrastructure_repo")
 SYNTH_INPUT_SUFFIXES = frozenset({".py", ".json", ".yaml", ".yml", ".txt", ".md", ".csv"})
 LOCK_FILES = ("requirements.lock", "package-lock.json", "pyproject.toml")
-ASSEMBLY_DIR = "cdk.out"
+GENERATED_DIRS = frozenset({ASSEMBLY_DIR, "node_modules", "dist", "__pycache__"})
+"""Made by builds and runs, never by hand, and no template is made from them: a web UI's npm
+packages and build, under an application's folder, must not change the digest while a run
+builds them."""
 DIGEST_CHARS = 16
 KEPT_ASSEMBLIES = 3
 BUILDING = ".building-"
@@ -109,7 +113,9 @@ def synth_inputs_digest(config_path: str | None = None) -> str | None:
         path
         for folder in SYNTH_INPUT_FOLDERS
         for path in (REPOSITORY_ROOT / folder).rglob("*")
-        if path.is_file() and path.suffix in SYNTH_INPUT_SUFFIXES and ASSEMBLY_DIR not in path.parts
+        if path.is_file()
+        and path.suffix in SYNTH_INPUT_SUFFIXES
+        and GENERATED_DIRS.isdisjoint(path.relative_to(REPOSITORY_ROOT).parts)
     ]
     files += [REPOSITORY_ROOT / name for name in LOCK_FILES]
     files.append(resolve_config_path(config_path).resolve())

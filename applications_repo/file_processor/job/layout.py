@@ -66,8 +66,11 @@ class OutputLayout:
     def data_file(self, index: int) -> str:
         return join_uri(self.data_prefix, f"{self.source_id}-part-{index:05d}{DATA_FILE_SUFFIX}")
 
-    def is_data_file_of_source(self, uri: str) -> bool:
-        return uri.rsplit("/", 1)[-1].startswith(f"{self.source_id}-part-")
+    @property
+    def source_data_prefix(self) -> str:
+        """The key prefix of this source's Parquet files alone (listing it does not grow with
+        the other files of the partition)."""
+        return join_uri(self.data_prefix, f"{self.source_id}-part-")
 
     @property
     def rejects_file(self) -> str:

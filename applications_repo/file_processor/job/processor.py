@@ -215,9 +215,8 @@ def _commit(
     storage: Storage, layout: OutputLayout, staged_files: Sequence[str], rejects: Sequence[Reject]
 ) -> None:
     """Replace this source's previous output with the staged files, then its rejects."""
-    for uri in storage.list(layout.data_prefix):
-        if layout.is_data_file_of_source(uri):
-            storage.delete(uri)
+    for uri in storage.list(layout.source_data_prefix):
+        storage.delete(uri)
     for index, uri in enumerate(sorted(staged_files)):
         storage.move(uri, layout.data_file(index))
     if rejects:
