@@ -107,3 +107,20 @@ def test_the_synth_digest_follows_the_config_and_refuses_outside_applications(
     assert synth_inputs_digest(str(first)) != synth_inputs_digest(str(second))
     monkeypatch.setenv(EXTRA_ENV_VAR, "tests.fixtures.throwaway_app.application:APPLICATION")
     assert synth_inputs_digest(str(first)) is None
+
+
+def test_the_synth_digest_ignores_what_builds_and_runs_make(tmp_path, monkeypatch):
+    root = tmp_path / "repo"
+    for name in (*stage_assembly.LOCK_FILES, "platform.yaml", "shared/naming.py"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(name, encoding="utf-8")
+    monkeypatch.setattr(stage_assembly, "REPOSITORY_ROOT", root)
+    config = str(root / "platform.yaml")
+    before = synth_inputs_digest(config)
+    # a web UI's npm packages and build, as `make test` makes them beside a running synth
+    for made in ("ui/node_modules/react/package.json", "ui/dist/config.json", "cdk.out/x.json"):
+        (root / "applications_repo" / "app" / made).parent.mkdir(parents=True, exist_ok=True)
+        (root / "applications_repo" / "app" / made).write_text("{}", encoding="utf-8")
+    assert synth_inputs_digest(config) == before
+    (root / "applications_repo" / "app" / "settings.py").write_text("X = 1\n", encoding="utf-8")
+    assert synth_inputs_digest(config) != before
