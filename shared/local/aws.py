@@ -31,6 +31,8 @@ from moto.dynamodb import models as dynamodb_models
 from moto.glue import exceptions as glue_exceptions
 from moto.glue import models as glue_models
 from moto.iam.access_control import PermissionResult
+from moto.kms import models as kms_models
+from moto.kms import utils as kms_utils
 from moto.moto_api import state_manager
 from moto.s3 import models as s3_models
 from moto.server import ThreadedMotoServer
@@ -190,6 +192,7 @@ def _install_emulation() -> None:
         _originals["as_dict"] = _patches.replace(glue_models.FakeJobRun, "as_dict", _run_as_dict)
         _patches.replace(s3_models.FakeBucket, "get_permission", _bucket_permission)
         _patches.replace(botocore_session, "create_loader", _shared_loader)
+        _patches.replace(kms_models, "generate_private_key", _private_key)
         for name in TABLE_WRITES:
             original = getattr(dynamodb_models.DynamoDBBackend, name)
             _patches.replace(dynamodb_models.DynamoDBBackend, name, _one_at_a_time(original))
@@ -198,6 +201,22 @@ def _install_emulation() -> None:
 
 _shared_loader = cache(botocore_loaders.create_loader)
 """botocore's loader, one for each data path: it caches the models it has read."""
+SYMMETRIC = "SYMMETRIC_DEFAULT"
+
+
+def _private_key(key_spec: str) -> Any:
+    """moto makes an RSA key pair for every KMS key, a symmetric one too, which has none in
+    KMS (its sign, verify and public-key calls fail there): a stage's two dozen keys took two
+    seconds of each start. The symmetric keys of the process share one pair."""
+    if key_spec == SYMMETRIC:
+        return _symmetric_pair()
+    return kms_utils.generate_private_key(key_spec)
+
+
+@cache
+def _symmetric_pair() -> Any:
+    return kms_utils.generate_private_key(SYMMETRIC)
+
 
 TABLE_WRITES = (
     "put_item",

@@ -4,6 +4,7 @@ created in dependency order by the provider of their type (``resource_types``)."
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 from collections import Counter
@@ -100,7 +101,10 @@ def publish_assets(session: boto3.Session, assets: Sequence[FileAsset], region: 
         )
 
 
+@functools.cache
 def _zipped(directory: Path) -> bytes:
+    """The asset directory zipped, once per process: an assembly's asset directories are named
+    by their contents' hash, so each stage started from the same assembly reuses the archive."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for path in sorted(directory.rglob("*")):
