@@ -16,7 +16,12 @@ from pathlib import PurePosixPath
 from random import Random
 from typing import TYPE_CHECKING, Any
 
-from applications_repo.file_processor.job.layout import REJECTS_PREFIX, dataset_name, source_id
+from applications_repo.file_processor.job.layout import (
+    REJECTS_PREFIX,
+    REJECTS_SUFFIX,
+    dataset_name,
+    source_id,
+)
 from shared.application import Definition
 from shared.chaos import evidence
 from shared.chaos.workload import ChaosInput, ChaosWorkload, Outcome, Verdict, rows_verdict
@@ -67,7 +72,9 @@ class CsvFiles(ChaosWorkload):
         output = self.context.naming.output_bucket
         written: dict[str, list[str]] = {}
         for name in evidence.keys(s3, output):
-            written.setdefault(PurePosixPath(name).name.split("-part-")[0], []).append(name)
+            file = PurePosixPath(name).name
+            sid = file.removesuffix(REJECTS_SUFFIX) if name.startswith(REJECTS_PREFIX) else file
+            written.setdefault(sid.split("-part-")[0], []).append(name)
         return [self._verdict(s3, item, written, waiting) for item in inputs]
 
     def _verdict(
@@ -81,26 +88,20 @@ class CsvFiles(ChaosWorkload):
         sid = source_id(item.ref, item.expected["version"])
         data = [n for n in written.get(sid, []) if n.endswith(".parquet")]
         ids = evidence.parquet_values(s3, self.context.naming.output_bucket, data, "order_id")
-        rejected = Counter(range(self._rejected_rows(s3, sid, key)))
+        rejected = Counter(range(self._rejected_rows(s3, written.get(sid, []), key)))
         verdict = rows_verdict(item, ids, rejected)
         if verdict.outcome is Outcome.LOST and any(key in body for body in waiting):
             return Verdict(item, Outcome.DEAD_LETTERED, "its event waits", redrive=REDRIVE)
         return verdict
 
-    def _rejected_rows(self, s3: Any, sid: str, key: str) -> int:
+    def _rejected_rows(self, s3: Any, names: Sequence[str], key: str) -> int:
+        """The rows kept in this source's rejects files (the dataset's, among its ``names``)."""
         prefix = f"{REJECTS_PREFIX}{dataset_name(key)}/"
-        names = [
-            n
-            for n in evidence.keys(s3, self.context.naming.output_bucket, prefix)
-            if n.endswith(f"/{sid}.jsonl")
-        ]
+        output = self.context.naming.output_bucket
         return sum(
-            len(
-                s3.get_object(Bucket=self.context.naming.output_bucket, Key=n)["Body"]
-                .read()
-                .splitlines()
-            )
+            len(s3.get_object(Bucket=output, Key=n)["Body"].read().splitlines())
             for n in names
+            if n.startswith(prefix) and n.endswith(REJECTS_SUFFIX)
         )
 
 

@@ -21,6 +21,7 @@ from applications_repo.file_processor.job.column_names import PARTITION_COLUMN, 
 from shared.glue.storage import join_uri
 
 REJECTS_PREFIX = "rejects/"
+REJECTS_SUFFIX = ".jsonl"
 MANIFESTS_PREFIX = "_manifests/"
 STAGING_PREFIX = "_staging/"
 DATA_FILE_SUFFIX = ".snappy.parquet"
@@ -75,7 +76,11 @@ class OutputLayout:
     @property
     def rejects_file(self) -> str:
         return join_uri(
-            self.root, REJECTS_PREFIX, self.dataset, self.partition, f"{self.source_id}.jsonl"
+            self.root,
+            REJECTS_PREFIX,
+            self.dataset,
+            self.partition,
+            f"{self.source_id}{REJECTS_SUFFIX}",
         )
 
     @property
