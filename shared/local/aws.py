@@ -201,7 +201,7 @@ def _install_emulation() -> None:
 
 _shared_loader = cache(botocore_loaders.create_loader)
 """botocore's loader, one for each data path: it caches the models it has read."""
-SYMMETRIC = "SYMMETRIC_DEFAULT"
+SYMMETRIC = kms_utils.KeySpec.SYMMETRIC_DEFAULT
 
 
 def _private_key(key_spec: str) -> Any:
