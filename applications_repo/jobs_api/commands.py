@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from applications_repo.jobs_api.stack_api import OPENAPI
+from applications_repo.jobs_api.definition import OPENAPI
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

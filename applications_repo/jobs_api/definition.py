@@ -25,6 +25,8 @@ from shared.naming import StageNaming
 HERE = Path(__file__).parent
 RUNTIME = HERE / "runtime"
 UI = HERE / "ui"
+OPENAPI = HERE / "openapi.json"
+"""The committed OpenAPI document of the REST API (``gdp jobs-api openapi --write``)."""
 API_HANDLER = "applications_repo.jobs_api.runtime.api:handler"
 UPLOADS_HANDLER = "applications_repo.jobs_api.runtime.uploads:handler"
 SWEEPER_MODULE = conversion.RUNTIME / "sweeper.py"

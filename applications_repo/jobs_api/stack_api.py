@@ -6,19 +6,18 @@ key when ``auth`` is ``api_key``); API Gateway's own errors as problem details."
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
+from applications_repo.jobs_api.definition import OPENAPI
 from shared.compliance import acknowledge
 
 if TYPE_CHECKING:
     from applications_repo.jobs_api.infrastructure import JobsApiStack
 
-OPENAPI = Path(__file__).parent / "openapi.json"
 SERVED = (("/openapi.json", "GET"), ("/docs", "GET"))
 """Routes of the function left out of the document: the document itself and its page."""
 AUTHORIZATION = {

@@ -12,8 +12,8 @@ import json
 import pytest
 
 from applications_repo.jobs_api.application import JOBS_API
+from applications_repo.jobs_api.definition import OPENAPI
 from applications_repo.jobs_api.names import JobsApiNames
-from applications_repo.jobs_api.stack_api import OPENAPI
 from shared.config import StageName
 from shared.naming import StageNaming
 from tests.cdk.templates import managed_policy_statements, only, statement

@@ -27,7 +27,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import unsupported_method
 
 from applications_repo.jobs_api.client import JobsApiClient
-from applications_repo.jobs_api.stack_api import OPENAPI
+from applications_repo.jobs_api.definition import OPENAPI
 from applications_repo.parquet_to_json.definition import SAMPLES
 from shared.config import REPOSITORY_ROOT
 from tests.post_deploy.test_jobs_api import (  # noqa: F401 (collected here as well)

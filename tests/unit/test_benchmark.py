@@ -71,6 +71,14 @@ def test_targets_say_whether_each_is_met(fp_seconds, spark_seconds, large_peak, 
     assert [check["met"] for check in checks] == met
 
 
+def test_engines_run_with_the_bytecode_cache_on(monkeypatch):
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setenv("GDP_CONFIG", "platform.yaml")
+    environment = bench.engine_environment()
+    assert "PYTHONDONTWRITEBYTECODE" not in environment
+    assert environment["GDP_CONFIG"] == "platform.yaml"
+
+
 def test_a_short_run_writes_the_table_json_and_chart(tmp_path, capsys):
     code = bench.main(
         [

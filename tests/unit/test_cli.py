@@ -23,6 +23,23 @@ def test_help_lists_the_commands(capsys):
         assert command in out
 
 
+def test_building_the_commands_loads_neither_the_cdk_nor_its_node_process():
+    """Every ``gdp`` command builds the whole parser: a registration that imports a stack
+    module starts jsii's node process (a second of each ``gdp process``)."""
+    probe = (
+        "import sys; from shared.cli.main import build_parser; build_parser(); "
+        "print(sorted(m for m in ('aws_cdk', 'jsii', 'cdk_nag') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPOSITORY_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]", loaded.stdout
+
+
 def test_config_validate_accepts_the_shipped_file(capsys):
     assert main(["config", "validate"]) == 0
     assert "valid (pipeline 111111111111 us-east-1" in capsys.readouterr().out

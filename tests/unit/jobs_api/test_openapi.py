@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 from applications_repo.jobs_api.commands import generated
-from applications_repo.jobs_api.stack_api import OPENAPI, SERVED, operations
+from applications_repo.jobs_api.definition import OPENAPI
+from applications_repo.jobs_api.stack_api import SERVED, operations
 
 
 def test_the_committed_document_is_generated_from_the_routes():
