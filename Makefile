@@ -32,7 +32,7 @@ $(BIN)/.installed: pyproject.toml requirements.lock | prerequisites
 $(CHECKOV_VENV)/.installed: requirements-checkov.lock $(BIN)/.installed
 	@echo "Setting up $(CHECKOV_VENV) (checkov, apart: it pins an older boto3)"
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	@$(BIN)/uv pip sync --quiet --python $(CHECKOV_VENV)/bin/python requirements-checkov.lock
+	@$(BIN)/uv pip sync --quiet --compile-bytecode --python $(CHECKOV_VENV)/bin/python requirements-checkov.lock
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json | prerequisites
