@@ -59,7 +59,7 @@ def run_job(engine_name: str, source: Path, out: Path) -> None:
         ConversionRequest,
         convert_file,
     )
-    from applications_repo.parquet_to_json.job.entrypoint import make_engine  # noqa: PLC0415
+    from applications_repo.parquet_to_json.job.engines import make_engine  # noqa: PLC0415
     from applications_repo.parquet_to_json.settings import ParquetToJsonSettings  # noqa: PLC0415
     from shared.glue.storage import LocalStorage  # noqa: PLC0415
 

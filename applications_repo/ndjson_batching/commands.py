@@ -9,7 +9,7 @@ from typing import Any
 
 from applications_repo.ndjson_batching.application import NDJSON_BATCHING
 from applications_repo.ndjson_batching.names import NdjsonNames
-from applications_repo.ndjson_batching.tracking import FileStatus
+from applications_repo.ndjson_batching.statuses import FileStatus
 from shared.aws_session import invoke_function
 from shared.config import StageName, load_config
 

@@ -16,11 +16,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
+
+from applications_repo.ndjson_batching.statuses import FileStatus
 
 STATUS_INDEX = "by-status"
 PARTITION_KEY = "date_prefix"
@@ -30,15 +31,6 @@ ARRIVED = "arrived_at"
 LOCK_PARTITION = "#batching"
 LOCK_SORT = "#lease"
 CONDITION_FAILED = "ConditionalCheckFailedException"
-
-
-class FileStatus(StrEnum):
-    PENDING = "pending"
-    MANIFESTED = "manifested"
-    PROCESSING = "processing"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    QUARANTINED = "quarantined"
 
 
 IN_FLIGHT = (FileStatus.PENDING, FileStatus.MANIFESTED, FileStatus.PROCESSING)

@@ -17,10 +17,10 @@ from applications_repo.parquet_to_json.job.conversion import (
     ConversionRequest,
     convert_file,
 )
-from applications_repo.parquet_to_json.job.entrypoint import make_engine
-from applications_repo.parquet_to_json.metadata import Status
+from applications_repo.parquet_to_json.job.engines import make_engine
 from applications_repo.parquet_to_json.names import ParquetToJsonNames
 from applications_repo.parquet_to_json.settings import ParquetToJsonSettings
+from applications_repo.parquet_to_json.statuses import Status
 from applications_repo.parquet_to_json.uploads import Limits, parquet_problem
 from shared.aws_session import invoke_function
 from shared.config import StageName, load_config

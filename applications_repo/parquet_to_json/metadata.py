@@ -24,12 +24,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from applications_repo.parquet_to_json.statuses import Status
 from shared.clock import now
 
 FILE_ID = "file_id"
@@ -39,14 +39,6 @@ SOURCE = "source_file_path"
 STATUS_INDEX = "by-status"
 SOURCE_INDEX = "by-source"
 CONDITION_FAILED = "ConditionalCheckFailedException"
-
-
-class Status(StrEnum):
-    PENDING = "PENDING"
-    RUNNING = "RUNNING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    REJECTED = "REJECTED"
 
 
 IN_FLIGHT = (Status.PENDING, Status.RUNNING)

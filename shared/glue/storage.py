@@ -98,8 +98,9 @@ class Storage(ABC):
         """Write one object."""
 
     @abstractmethod
-    def upload(self, path: Path, uri: str) -> None:
-        """Write one object from a local file (streamed, for large files)."""
+    def move_in(self, path: Path, uri: str) -> None:
+        """Make a local file the object at ``uri`` (streamed, for large files); the file is
+        gone afterwards."""
 
     def delete_prefix(self, prefix: str) -> None:
         """Delete every object under ``prefix``."""
@@ -153,9 +154,9 @@ class LocalStorage(Storage):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
 
-    def upload(self, path: Path, uri: str) -> None:
-        Path(uri).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, uri)
+    def move_in(self, path: Path, uri: str) -> None:
+        """Renamed, where both are on one file system: a copy would write it twice."""
+        self.move(str(path), uri)
 
     def delete_prefix(self, prefix: str) -> None:
         shutil.rmtree(prefix, ignore_errors=True)
@@ -220,9 +221,10 @@ class S3Storage(Storage):
         bucket, key = split_s3_uri(uri)
         self.s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
 
-    def upload(self, path: Path, uri: str) -> None:
+    def move_in(self, path: Path, uri: str) -> None:
         bucket, key = split_s3_uri(uri)
         self.s3.upload_file(str(path), bucket, key)
+        path.unlink()
 
 
 def running_in_glue() -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from applications_repo.file_processor.job import arrow_engine, spark_engine, staging
+from applications_repo.file_processor.job import arrow_engine, csv_blocks, spark_engine, staging
 from applications_repo.file_processor.job.summary import RunStatus
 from tests.spark.conftest import data_files, read_rejects, read_rows
 
@@ -67,6 +67,26 @@ def test_a_field_longer_than_the_sample(run_file):
     summary = run_file(f"id,blob\n1,{long_value}\n2,short\n", name="long.csv")
     assert summary.status is RunStatus.SUCCEEDED, summary.error
     assert sorted(len(r["blob"]) for r in read_rows(summary)) == [5, len(long_value)]
+
+
+def test_a_record_longer_than_two_blocks(run_file, monkeypatch):
+    # pyarrow's reader needs a record within two blocks: the read starts again with larger ones
+    monkeypatch.setattr(csv_blocks, "BLOCK_BYTES", 4096)
+    long_value = "y" * 40_000
+    summary = run_file(f"id,blob\n1,{long_value}\n2,short\n", name="longer.csv")
+    assert summary.status is RunStatus.SUCCEEDED, summary.error
+    assert sorted(len(r["blob"]) for r in read_rows(summary)) == [5, len(long_value)]
+
+
+def test_a_record_past_the_largest_block_rejects_the_file_for_arrow(run_file, engine, monkeypatch):
+    monkeypatch.setattr(csv_blocks, "BLOCK_BYTES", 256 * 1024)
+    monkeypatch.setattr(csv_blocks, "MAX_BLOCK_BYTES", 1024 * 1024)
+    summary = run_file(f"id,blob\n1,{'z' * 3 * 1024 * 1024}\n2,short\n", name="too-long.csv")
+    if engine.name == "spark":  # Spark reads a record of any length
+        assert summary.status is RunStatus.SUCCEEDED, summary.error
+        return
+    assert summary.status is RunStatus.REJECTED
+    assert summary.error == "a record is longer than 1 MiB: is a quote left open?"
 
 
 def test_header_names_that_collide_or_mean_nothing(run_file):
@@ -153,3 +173,19 @@ def test_lines_are_counted_across_blank_lines_and_multi_line_records(run_file):
         (9, '4,"a\nb",c'),
     ]
     assert summary.rows_written == 3
+
+
+def test_records_set_aside_in_later_blocks_keep_their_lines(run_file, monkeypatch):
+    # the Arrow engine's fast read has no record numbers: a file with ragged records is
+    # read again block by block, and every line still comes out right
+    monkeypatch.setattr(csv_blocks, "BLOCK_BYTES", 4096)
+    ragged = {700, 1400, 2900}
+    lines = ["id,note"] + [
+        f"{i},x,extra" if i in ragged else f'{i},"note\n{i}"' for i in range(3000)
+    ]
+    summary = run_file("\n".join(lines) + "\n", name="blocks.csv")
+    line_of = {i: 2 + 2 * i - sum(1 for r in ragged if r < i) for i in ragged}
+    assert [(r["line"], r["record"]) for r in read_rejects(summary)] == [
+        (line_of[i], f"{i},x,extra") for i in sorted(ragged)
+    ]
+    assert (summary.rows_read, summary.rows_written) == (3000, 2997)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import BinaryIO
 
+from applications_repo.file_processor.job import csv_blocks
 from applications_repo.file_processor.job.arrow_engine import ArrowEngine
 from applications_repo.file_processor.job.csv_sample import MAX_SAMPLE_ROWS
 from applications_repo.file_processor.job.processor import FileRequest, process_file
@@ -93,3 +94,17 @@ def test_the_arrow_engine_reads_a_file_whose_sampled_types_hold_once(tmp_path):
         assert summary.status is RunStatus.SUCCEEDED and summary.rows_written == ROWS
         counts[source.stem] = len(storage.opened)
     assert counts == {"clean": 2, "late": 4}
+
+
+def test_the_widening_pass_reads_records_longer_than_two_blocks(run_file, monkeypatch):
+    monkeypatch.setattr(csv_blocks, "BLOCK_BYTES", 4096)
+    lines = ["id,amount,note"]
+    for n in range(ROWS):
+        amount = "12.75" if n == LATE else str(n)
+        note = "w" * 40_000 if n == LATE + 1 else "short"
+        lines.append(f"{n},{amount},{note}")
+    summary = run_file("\n".join(lines) + "\n")
+    assert summary.status is RunStatus.SUCCEEDED, summary.error
+    rows = {r["id"]: r for r in read_rows(summary)}
+    assert rows[LATE]["amount"] == Decimal("12.75")
+    assert len(rows[LATE + 1]["note"]) == 40_000

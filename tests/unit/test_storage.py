@@ -1,5 +1,6 @@
-"""Both storages list a key prefix as S3 does: a folder, or the keys that start with it, so
-that a job lists one source's files without listing the whole partition."""
+"""Both storages list a key prefix as S3 does (a folder, or the keys that start with it, so
+that a job lists one source's files without listing the whole partition) and take in a
+local file whole."""
 
 from __future__ import annotations
 
@@ -48,3 +49,14 @@ def test_a_prefix_lists_the_keys_that_start_with_it(stored, prefix):
     storage, root = stored
     listed = {uri.removeprefix(root) for uri in storage.list(root + prefix)}
     assert listed == set(PREFIXES[prefix])
+
+
+def test_a_local_file_moved_in_is_the_object_and_is_gone(stored, tmp_path):
+    storage, root = stored
+    made = tmp_path / "work" / "part-00000.parquet"
+    made.parent.mkdir()
+    made.write_bytes(b"parquet bytes")
+    storage.move_in(made, f"{root}staging/part-00000.parquet")
+    with storage.open(f"{root}staging/part-00000.parquet") as stream:
+        assert stream.read() == b"parquet bytes"
+    assert not made.exists()

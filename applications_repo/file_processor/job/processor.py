@@ -25,6 +25,7 @@ from applications_repo.file_processor.job.column_plan import (
     PlannedColumn,
     plan_columns,
 )
+from applications_repo.file_processor.job.csv_blocks import growing_blocks
 from applications_repo.file_processor.job.csv_sample import (
     SAMPLE_BYTES,
     CsvSample,
@@ -205,8 +206,12 @@ def _widened(
 ) -> StageRequest:
     """The request with the sample's types widened to fit the whole file, then conformed
     to the dataset's table (one streaming pass over the file)."""
-    with storage.open(stage.source_uri, stage.source_version) as stream:
-        widened = widened_columns(stream, stage.sample, sampled)
+
+    def widen(block_bytes: int) -> list[PlannedColumn]:
+        with storage.open(stage.source_uri, stage.source_version) as stream:
+            return widened_columns(stream, stage.sample, sampled, block_bytes)
+
+    widened = growing_blocks(widen)
     columns = _conformed(widened, table, stage.layout.dataset, stage.sample)
     return replace(stage, columns=columns, stop_at_misfit=False)
 

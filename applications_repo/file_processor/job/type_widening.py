@@ -18,8 +18,8 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from applications_repo.file_processor.job.arrow_engine import ARROW_ENCODINGS, BLOCK_BYTES
 from applications_repo.file_processor.job.column_plan import PlannedColumn
+from applications_repo.file_processor.job.csv_blocks import ARROW_ENCODINGS
 from applications_repo.file_processor.job.csv_sample import CsvSample
 from applications_repo.file_processor.job.type_inference import STRING, Kind, infer_type
 from applications_repo.file_processor.job.value_checks import misfits
@@ -32,6 +32,7 @@ def widened_columns(
     stream: BinaryIO,
     sample: CsvSample,
     columns: Sequence[PlannedColumn],
+    block_bytes: int,
 ) -> list[PlannedColumn]:
     """``columns`` with each type widened to fit every value of the file. Records with the
     wrong number of fields are not evidence."""
@@ -48,7 +49,7 @@ def widened_columns(
         read_options=pacsv.ReadOptions(
             column_names=[c.field for c in planned],
             skip_rows=sample.header_lines,
-            block_size=BLOCK_BYTES,
+            block_size=block_bytes,
             encoding=ARROW_ENCODINGS[sample.encoding],
         ),
         parse_options=pacsv.ParseOptions(

@@ -43,10 +43,10 @@ from applications_repo.parquet_to_json.contract import Contract
 from applications_repo.parquet_to_json.job.conversion import (
     Conversion,
     ConversionRequest,
-    Engine,
     convert_file,
     first_line,
 )
+from applications_repo.parquet_to_json.job.engines import make_engine
 from applications_repo.parquet_to_json.metadata import (
     CREATED,
     FILE_ID,
@@ -96,20 +96,6 @@ AWS_CALLS = (
 
 class ConversionFailedError(RuntimeError):
     """Raised at the end of a FAILED run so that Glue marks the run FAILED (and retries it)."""
-
-
-def make_engine(name: str, job_name: str) -> Engine:
-    """The engine a run asked for (Spark is imported only when it is used)."""
-    if name == "arrow":
-        from applications_repo.parquet_to_json.job.arrow_engine import (  # noqa: PLC0415
-            ArrowEngine,
-        )
-
-        return ArrowEngine()
-    from applications_repo.parquet_to_json.job.spark_engine import SparkEngine  # noqa: PLC0415
-    from shared.glue.session import get_spark  # noqa: PLC0415
-
-    return SparkEngine(get_spark(job_name))
 
 
 class ProgressRecorder:
