@@ -7,6 +7,7 @@ change only when the code does.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
 import json
@@ -31,6 +32,8 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", "tests")
 # Zip entries carry this timestamp so that identical code gives an identical archive.
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 GLUE_LIBRARIES_ZIP = "libraries.zip"
+REPOSITORY_PACKAGES = ("applications_repo", "infrastructure_repo", "shared")
+"""The repository's top-level packages: what a bundle takes from the repository."""
 LOCK_FILE = REPOSITORY_ROOT / "requirements.lock"
 LAYER_PLATFORM = "x86_64-manylinux_2_28"
 """The wheels a layer takes: x86_64 Lambda runs Amazon Linux 2023 (glibc 2.34)."""
@@ -130,13 +133,14 @@ def lambda_bundle(
     modules: Sequence[str] = (),
 ) -> Path:
     """A Lambda code directory: the handler module, the vendored packages beside it, and the
-    repository modules it imports at their import paths.
+    repository modules it imports, directly or not, at their import paths.
 
     Args:
         name: the bundle's folder under ``build/lambda/``.
         handler_module: the function's own source file.
         vendored: top-level packages to ship with it (pure Python, e.g. Powertools).
-        modules: dotted names of repository modules it imports (e.g. ``shared.quarantine``).
+        modules: dotted names of repository modules or packages to ship whole (e.g.
+            ``shared.quarantine``); what they and the handler import comes with them.
     """
     target = BUILD_ROOT / "lambda" / name
     shutil.rmtree(target, ignore_errors=True)
@@ -148,43 +152,96 @@ def lambda_bundle(
             shutil.copytree(source, target / source.name, ignore=IGNORED)
         else:
             shutil.copyfile(source, target / source.name)
-    for arcname, path in _repository_files(modules).items():
+    for arcname, path in _repository_files(modules, [handler_module]).items():
         destination = target / arcname
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, destination)
     return target
 
 
-def _repository_files(packages: Sequence[str]) -> dict[str, Path]:
-    """The source files of repository packages or modules, with their parents' ``__init__``,
-    keyed by their path relative to the repository."""
+def _repository_files(
+    packages: Sequence[str], entry_points: Sequence[Path] = ()
+) -> dict[str, Path]:
+    """The source files of repository packages or modules and of every repository module they
+    or the ``entry_points`` import, directly or not, with their parents' ``__init__``, keyed
+    by their path relative to the repository.
+
+    Imports are read from the sources (``if TYPE_CHECKING:`` blocks aside), so a module split
+    out of one that a bundle lists still ships with it."""
     files: dict[str, Path] = {}
+    pending = [source for entry in entry_points for source in _imported_repository_files(entry)]
     for package in packages:
         root = _package_root(package)
-        parts = package.split(".")
-        for depth in range(1, len(parts)):
-            init = REPOSITORY_ROOT.joinpath(*parts[:depth], "__init__.py")
-            files[init.relative_to(REPOSITORY_ROOT).as_posix()] = init
-        for path in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
-            if "__pycache__" not in path.parts:
-                files[path.relative_to(REPOSITORY_ROOT).as_posix()] = path
+        pending.extend(sorted(root.rglob("*.py")) if root.is_dir() else [root])
+    while pending:
+        path = pending.pop()
+        relative = path.resolve().relative_to(REPOSITORY_ROOT)
+        key = relative.as_posix()
+        if key in files or "__pycache__" in relative.parts:
+            continue
+        files[key] = path
+        pending.extend(
+            REPOSITORY_ROOT.joinpath(*relative.parts[:depth], "__init__.py")
+            for depth in range(1, len(relative.parts))
+        )
+        pending.extend(_imported_repository_files(path))
     return files
+
+
+def _imported_repository_files(path: Path) -> list[Path]:
+    """The repository source files that ``path`` imports: modules, and packages' ``__init__``."""
+    imported = repository_imports(path.read_text(encoding="utf-8"), str(path))
+    return [source for name in imported if (source := module_source(name)) is not None]
+
+
+def repository_imports(source: str, filename: str = "<source>") -> list[str]:
+    """The dotted names under the repository's packages that Python ``source`` imports
+    (``from a.b import c`` gives ``a.b`` and ``a.b.c``), but in ``if TYPE_CHECKING:`` blocks."""
+    tree = ast.parse(source, filename=filename)
+    type_checking_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for statement in block.body
+        for node in ast.walk(statement)
+    }
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if id(node) in type_checking_only:
+            continue
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+            names.extend(f"{node.module}.{alias.name}" for alias in node.names)
+    return [name for name in names if name.split(".", 1)[0] in REPOSITORY_PACKAGES]
+
+
+def module_source(dotted: str) -> Path | None:
+    """The file of a repository module or package, or None when ``dotted`` names neither (a
+    class or function imported from one)."""
+    base = REPOSITORY_ROOT.joinpath(*dotted.split("."))
+    for source in (base.with_suffix(".py"), base / "__init__.py"):
+        if source.is_file():
+            return source
+    return None
 
 
 def glue_bundle(name: str, script: Path, packages: Sequence[str]) -> Path:
     """A Glue job's files: its script, and ``libraries.zip`` (for ``--extra-py-files``)
-    holding ``packages`` at their import paths, with their parents' ``__init__.py``.
+    holding ``packages`` and every repository module they or the script import, at their
+    import paths, with their parents' ``__init__.py``.
 
     Args:
         name: the bundle's folder under ``build/glue/``.
         script: the job script Glue runs.
-        packages: dotted names of the repository's packages the script imports.
+        packages: dotted names of repository packages or modules to ship whole.
     """
     target = BUILD_ROOT / "glue" / name
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     shutil.copyfile(script, target / script.name)
-    files = _repository_files(packages)
+    files = _repository_files(packages, [script])
     with zipfile.ZipFile(target / GLUE_LIBRARIES_ZIP, "w", zipfile.ZIP_DEFLATED) as archive:
         for arcname in sorted(files):
             info = zipfile.ZipInfo(arcname, date_time=FIXED_TIMESTAMP)

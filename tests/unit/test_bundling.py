@@ -13,6 +13,7 @@ import pytest
 
 from applications_repo.file_processor import definition as file_processor
 from applications_repo.legislators import definition as legislators
+from applications_repo.parquet_to_json import definition as parquet_to_json
 from shared import function_job
 from shared.application import FUNCTION_JOB_PYTHON
 from shared.bundling import (
@@ -21,6 +22,7 @@ from shared.bundling import (
     lambda_bundle,
     locked_versions,
     python_layer,
+    repository_imports,
 )
 from shared.constructs.functions import POWERTOOLS_PACKAGES
 
@@ -112,3 +114,34 @@ def test_an_event_that_is_not_a_run_is_refused_in_one_line(event):
     with pytest.raises(function_job.BadRunEventError) as refused:
         function_job.job_argv(event, {function_job.SCRIPT_VARIABLE: "s"}, "Runner-dev")
     assert "\n" not in str(refused.value)
+
+
+def test_the_imports_a_bundle_follows_are_the_repositorys_outside_type_checking_blocks():
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "import shared.clock\n"
+        "from applications_repo.parquet_to_json import metadata\n"
+        "import pyarrow\n"
+        "if TYPE_CHECKING:\n"
+        "    from shared.stage import DeploymentStage\n"
+        "def later():\n"
+        "    from shared.outcomes import Outcome\n"
+    )
+    assert repository_imports(source) == [
+        "shared.clock",
+        "applications_repo.parquet_to_json",
+        "applications_repo.parquet_to_json.metadata",
+        "shared.outcomes",
+        "shared.outcomes.Outcome",
+    ]
+
+
+def test_a_lambda_bundle_takes_the_repository_modules_its_modules_import():
+    bundle = lambda_bundle(
+        "test-orchestrator",
+        parquet_to_json.RUNTIME / "orchestrator.py",
+        POWERTOOLS_PACKAGES,
+        modules=parquet_to_json.FUNCTION_MODULES,
+    )
+    assert (bundle / "applications_repo" / "parquet_to_json" / "statuses.py").is_file()
+    assert not (bundle / "applications_repo" / "parquet_to_json" / "definition.py").exists()
