@@ -57,6 +57,18 @@ def one(inputs: int) -> dict[str, Any]:
     }
 
 
+def merged_runs(previous: dict[str, Any], runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This run's sizes, and the ``previous`` report's results of the sizes it did not run,
+    by size; each keeps when it was measured."""
+    ran = {run["inputs"] for run in runs}
+    kept = [
+        {**run, "measured_at": run.get("measured_at", previous.get("measured_at"))}
+        for run in previous.get("runs", [])
+        if run["inputs"] not in ran
+    ]
+    return sorted([*kept, *runs], key=lambda run: run["inputs"])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
@@ -65,7 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.one:
         print(json.dumps(one(args.one)))
         return 0
-    runs = []
+    runs: list[dict[str, Any]] = []
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     for size in args.sizes:
         done = subprocess.run(
             [sys.executable, "-m", "benchmarks.soak", "--one", str(size)],
@@ -76,20 +89,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if done.returncode != 0:
             print(f"soak {size} files: the run failed:\n{done.stderr[-3000:]}", file=sys.stderr)
             return 1
-        runs.append(json.loads(done.stdout.splitlines()[-1]))
+        runs.append({**json.loads(done.stdout.splitlines()[-1]), "measured_at": now})
         print(
             f"soak {size:6d} files: {runs[-1]['inputs_per_second']:6.2f} files/s, "
             f"peak {runs[-1]['peak_rss_mb']:7.1f} MB; {runs[-1]['audit']}",
             flush=True,
         )
+    results = RESULTS_DIR / "soak.json"
+    previous = json.loads(results.read_text()) if results.exists() else {}
     report = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "measured_at": now,
         "machine": machine(),
         "application": APPLICATION,
-        "runs": runs,
+        "runs": merged_runs(previous, runs),
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / "soak.json").write_text(json.dumps(report, indent=2) + "\n")
+    results.write_text(json.dumps(report, indent=2) + "\n")
     return 0 if all(run["passed"] for run in runs) else 1
 
 

@@ -10,6 +10,7 @@ import pyarrow.csv as pacsv
 import pytest
 
 from benchmarks import run as bench
+from benchmarks import soak
 from benchmarks.generate import MB, generate
 
 
@@ -122,3 +123,16 @@ def test_the_ndjson_batch_is_seeded_and_named_as_the_job_stages_it(tmp_path, mon
     lines = first[0].read_text().splitlines()
     assert sum(len(line) + 1 for line in lines) >= 20_000
     assert all(json.loads(line)["event_id"].startswith("000-") for line in lines)
+
+
+def test_a_soak_of_some_sizes_keeps_the_earlier_results_of_the_others():
+    previous = {
+        "measured_at": "2026-12-03T15:57:34+00:00",
+        "runs": [{"inputs": 1000, "passed": True}, {"inputs": 10_000, "passed": True}],
+    }
+    now = [{"inputs": 1000, "passed": False, "measured_at": "2026-12-04T10:00:00+00:00"}]
+    assert soak.merged_runs(previous, now) == [
+        {"inputs": 1000, "passed": False, "measured_at": "2026-12-04T10:00:00+00:00"},
+        {"inputs": 10_000, "passed": True, "measured_at": "2026-12-03T15:57:34+00:00"},
+    ]
+    assert soak.merged_runs({}, now) == now
