@@ -159,9 +159,7 @@ def lambda_bundle(
     return target
 
 
-def _repository_files(
-    packages: Sequence[str], entry_points: Sequence[Path] = ()
-) -> dict[str, Path]:
+def _repository_files(packages: Sequence[str], entry_points: Sequence[Path]) -> dict[str, Path]:
     """The source files of repository packages or modules and of every repository module they
     or the ``entry_points`` import, directly or not, with their parents' ``__init__``, keyed
     by their path relative to the repository.

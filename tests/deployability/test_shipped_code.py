@@ -71,7 +71,7 @@ def test_every_repository_module_the_shipped_code_imports_is_shipped_with_it(dev
     assert not missing
 
 
-def test_a_module_missing_from_the_code_is_named(tmp_path):
+def test_a_module_missing_from_the_code_is_named():
     sources = {"handler.py": "from applications_repo.parquet_to_json.statuses import Status\n"}
     assert missing_imports(sources) == [
         "handler.py: applications_repo.parquet_to_json.statuses",
